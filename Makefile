@@ -1,0 +1,42 @@
+# Two commands for a fresh machine: `make serve` and `make test`. Both create .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+
+# Quiet, deterministic TensorFlow; headless matplotlib; the EOL banner says nothing new on each run.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test test-fast bench clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# --livereload is explicit: with click > 8.2.1, MkDocs 1.6 otherwise serves without reloading.
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --livereload --strict -a $(HOST)
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_build.py
+
+clean:
+	rm -rf site .cache .pytest_cache .hypothesis test-artifacts
+	find . -name __pycache__ -type d -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

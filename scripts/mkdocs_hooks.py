@@ -1,0 +1,104 @@
+"""MkDocs hooks: make snippets importable, keep them fresh under `mkdocs serve`, name failing files.
+
+markdown-exec runs snippet code inside the MkDocs process, so without this a rebuild would reuse
+modules imported by the previous build, and an error would only say "<code block: n3>".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers on every build
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+SHARED_PACKAGE = "kf"
+_snippets_dir: Path | None = None
+
+
+def execution_enabled() -> bool:
+    """KF_EXECUTE=0 builds the site with code shown but not run (for benchmarks and quick drafts)."""
+    return os.environ.get("KF_EXECUTE", "1") != "0"
+
+
+def _without_execution(config):
+    """Drop markdown-exec's fences and plugin, so exec="on" blocks render as plain code."""
+    fences = config.mdx_configs.get("pymdownx.superfences", {}).get("custom_fences", [])
+    fences[:] = [f for f in fences if "markdown_exec" not in getattr(f.get("format"), "__module__", "")]
+    config.plugins.pop("markdown-exec", None)
+    return config
+
+
+def on_config(config):
+    """Put snippets/ first on sys.path, so pages can `import kf` without installing anything."""
+    global _snippets_dir
+    if not execution_enabled():
+        config = _without_execution(config)
+    _snippets_dir = Path(config.config_file_path).resolve().parent / "snippets"
+    if str(_snippets_dir) in sys.path:
+        sys.path.remove(str(_snippets_dir))
+    sys.path.insert(0, str(_snippets_dir))
+    return config
+
+
+def on_pre_build(config):
+    """Forget snippet modules and markdown-exec sessions from the previous build."""
+    for name in list(sys.modules):
+        if name == SHARED_PACKAGE or name.startswith(SHARED_PACKAGE + "."):
+            del sys.modules[name]
+    try:
+        from markdown_exec._internal.formatters import python as exec_python
+
+        exec_python._sessions_globals.clear()
+    except (ImportError, AttributeError):  # a newer markdown-exec: sessions may live elsewhere
+        pass
+
+
+def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
+    """Map line N of an executed block back to 'snippets/x.py, line M' using the block's title."""
+    if _snippets_dir is None or not title.startswith("snippets/"):
+        return None
+    path = _snippets_dir.parent / title.split(":")[0]
+    if not path.is_file():
+        return None
+    file_lines = path.read_text(encoding="utf-8").splitlines()
+    block_lines = code.splitlines()
+    first = block_lines[0].strip() if block_lines else ""
+    for start, text in enumerate(file_lines):
+        if text.strip() == first and all(
+            a.strip() == b.strip() for a, b in zip(block_lines, file_lines[start:start + len(block_lines)])
+        ):
+            return f"{title.split(':')[0]}, line {start + line_in_block}"
+    return None
+
+
+def name_the_snippet(record: logging.LogRecord) -> logging.LogRecord:
+    """Prefix markdown-exec's 'exited with errors' warning with the snippet file and line."""
+    if not record.name.startswith("mkdocs.plugins.markdown_exec"):
+        return record
+    message = record.getMessage()
+    found = re.search(r"code block '([^']+)' exited with", message)
+    if found:
+        lines = [int(n) for n in re.findall(r'File "<code block: [^"]*>", line (\d+)', message)]
+        code = message.split("Code block is:\n\n", 1)[-1].split("\n\nOutput is:", 1)[0]
+        code = "\n".join(line[2:] for line in code.splitlines())
+        where = snippet_location(found.group(1), code, lines[-1]) if lines else None
+        record.msg, record.args = f"{where or found.group(1)}: {message}", ()
+    return record
+
+
+def on_startup(command, dirty):
+    """Install the log-record rewrite once per MkDocs process (records are made by a factory)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "names_snippets", False):
+        return
+
+    def factory_naming_snippets(*args, **kwargs):
+        return name_the_snippet(factory(*args, **kwargs))
+
+    factory_naming_snippets.names_snippets = True
+    logging.setLogRecordFactory(factory_naming_snippets)

@@ -1,0 +1,118 @@
+"""The build is strict and reproducible: broken snippets fail it by name, serve reloads, bytes repeat."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_project, mkdocs_build
+
+pytestmark = pytest.mark.slow
+
+
+def insert_into_section(path: Path, section: str, code: str) -> int:
+    """Insert a line of code at the end of a snippet section; return its 1-based line number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = lines.index(f"# --8<-- [end:{section}]")
+    lines.insert(end, code)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return end + 1
+
+
+def test_a_failing_snippet_fails_the_build_and_names_file_and_line(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    line = insert_into_section(project / "snippets" / "index.py", "table", 'raise RuntimeError("deliberately broken")')
+    done = mkdocs_build(project, tmp_path / "site")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, "a snippet that raises must fail the build"
+    assert f"snippets/index.py, line {line}" in output, output[-3000:]
+    assert "deliberately broken" in output
+
+
+def test_a_missing_snippet_section_fails_the_build(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    page = project / "docs" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("index.py:table", "index.py:no-such-section", 1))
+    done = mkdocs_build(project, tmp_path / "site")
+    assert done.returncode != 0
+    assert "no-such-section" in done.stdout + done.stderr
+
+
+def test_two_cold_builds_give_identical_pages(built_site: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    done = mkdocs_build(ROOT, again)
+    assert done.returncode == 0, done.stderr
+    for html in sorted(built_site.rglob("*.html")):
+        assert html.read_bytes() == (again / html.relative_to(built_site)).read_bytes(), html.name
+
+
+def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None:
+    done = mkdocs_build(ROOT, tmp_path / "site", KF_EXECUTE="0")
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "seed_facts" in html and "Total params" not in html
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    """GET a page from the local server, or '' while it is not up."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def wait_for(url: str, needle: str, timeout: float) -> float:
+    """Poll url until its HTML contains needle; return the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if needle in fetch(url):
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} did not appear at {url} within {timeout:.0f} s")
+
+
+def test_makefile_serves_with_livereload() -> None:
+    assert re.search(r"mkdocs serve --livereload", (ROOT / "Makefile").read_text())
+
+
+def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+    )
+    try:
+        wait_for(url, "Large kernels or many filters", timeout=180)
+
+        page = project / "docs" / "index.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\nPage edit marker 4242.\n", encoding="utf-8")
+        page_seconds = wait_for(url, "Page edit marker 4242", timeout=120)
+
+        insert_into_section(project / "snippets" / "index.py", "question", 'print("snippet edit marker 5151")')
+        snippet_seconds = wait_for(url, "snippet edit marker 5151", timeout=120)
+
+        facts = project / "snippets" / "kf" / "facts.py"
+        facts.write_text(facts.read_text(encoding="utf-8").replace("DENSE_UNITS = 10", "DENSE_UNITS = 20"))
+        shared_seconds = wait_for(url, "865,300", timeout=120)  # 43,264·20 + 20: kf was re-imported
+        print(f"\nserve reload: page {page_seconds:.1f} s, snippet {snippet_seconds:.1f} s, kf {shared_seconds:.1f} s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,118 @@
+"""The answer page (docs/index.md, snippets/index.py): facts pinned to hand-checked values, shown in the HTML."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, SNIPPETS
+from kf.facts import arithmetic_layer_facts, keras_layer_facts, seed_facts
+
+# Checked by hand: k·k·C_in·C_out + C_out, ⌊(28 − k)/1⌋ + 1, H·W·C_out·k·k·C_in, ...
+HAND_CHECKED = {
+    "small": dict(filters=64, kernel=3, params=640, shape_valid=(26, 26, 64), shape_same=(28, 28, 64),
+                  activations=43_264, macs_valid=389_376, macs_same=451_584, receptive_field=3,
+                  next_dense_params=432_650, next_conv_params=36_928),
+    "large": dict(filters=32, kernel=7, params=1_600, shape_valid=(22, 22, 32), shape_same=(28, 28, 32),
+                  activations=15_488, macs_valid=758_912, macs_same=1_229_312, receptive_field=7,
+                  next_dense_params=154_890, next_conv_params=18_496),
+}
+TABLE_ROWS = {  # row label prefix -> (3×3 cell, 7×7 cell, ratio cell)
+    "Parameters": ("640", "1,600", "2.5×"),
+    "Output shape, valid": ("(26, 26, 64)", "(22, 22, 32)", "—"),
+    "Output shape, same": ("(28, 28, 64)", "(28, 28, 32)", "—"),
+    "Activations": ("43,264", "15,488", "0.36×"),
+    "MACs per image, valid": ("389,376", "758,912", "1.95×"),
+    "MACs per image, same": ("451,584", "1,229,312", "2.72×"),
+    "Theoretical receptive field": ("3", "7", "—"),
+    "Next layer: Flatten + Dense(10)": ("432,650", "154,890", "0.36×"),
+    "Next layer: Conv2D(64, (3,3))": ("36,928", "18,496", "0.5×"),
+}
+PROSE = [  # sentences whose numbers the page must render from the facts
+    "640 parameters against 1,600",
+    "The ratio is exactly 2.5: 1,600 ÷ 640 = 2.5",
+    "it needs 432,650 parameters, against 154,890",
+    "the 3×3 layer outputs 26×26 and the 7×7 layer 22×22",
+    "3 pixels per side instead of 1",
+    "outputs 14×14",
+    "MaxPooling2D(2) after the 3×3 layer outputs 13×13",
+    "three see 7 × 7",
+    "110,592 weights and the single 7×7 has 200,704, 81% more",
+    "the 3×3 layer needs 389,376 per image and the 7×7 layer 758,912",
+    "43,264 activations per image against 15,488",
+]
+
+
+@pytest.mark.parametrize("which", ["small", "large"])
+def test_facts_equal_the_hand_checked_values(which: str) -> None:
+    facts = getattr(seed_facts(), which)
+    for field, expected in HAND_CHECKED[which].items():
+        assert getattr(facts, field) == expected, field
+
+
+def test_parameter_ratio_is_exactly_two_and_a_half() -> None:
+    assert seed_facts().ratio("params") == 2.5
+    assert seed_facts().ratio("params").denominator == 2
+
+
+@pytest.mark.parametrize(("filters", "kernel"), [(64, 3), (32, 7), (16, 5), (8, 1)])
+def test_keras_and_formulas_agree_beyond_the_seed_layers(filters: int, kernel: int) -> None:
+    assert keras_layer_facts(filters, kernel) == arithmetic_layer_facts(filters, kernel)
+
+
+def page(site: Path) -> BeautifulSoup:
+    """The built answer page."""
+    return BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def text_of(node) -> str:
+    """Visible text with whitespace folded."""
+    text = re.sub(r"\s+", " ", node.get_text(" "))
+    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
+
+
+@pytest.mark.slow
+def test_built_table_shows_every_fact(built_site: Path) -> None:
+    tables = [t for t in page(built_site).find_all("table") if "Conv2D(64, (3,3))" in t.get_text()]
+    assert len(tables) == 1, "the comparison table is missing"
+    rows = {text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")[1:]] for tr in tables[0].find_all("tr")[1:]}
+    for label, cells in TABLE_ROWS.items():
+        matches = [row for name, row in rows.items() if name.startswith(label)]
+        assert matches, f"no row starting {label!r} in {list(rows)}"
+        assert tuple(matches[0]) == cells, label
+
+
+@pytest.mark.slow
+def test_built_prose_shows_the_facts(built_site: Path) -> None:
+    text = text_of(page(built_site).find("article"))
+    for sentence in PROSE:
+        assert sentence in text, sentence
+
+
+@pytest.mark.slow
+def test_built_page_shows_executed_output(built_site: Path) -> None:
+    text = text_of(page(built_site).find("article"))
+    assert "Do not pass an `input_shape`/`input_dim` argument to a layer" in text
+    assert text.count("Total params: 640") == 1 and "Total params: 1,600" in text
+
+
+@pytest.mark.slow
+def test_figure_has_alt_text_and_theme_colours(built_site: Path) -> None:
+    figures = page(built_site).select("figure.kf-figure svg[role=img]")
+    assert figures, "no figure on the answer page"
+    for svg in figures:
+        assert "2.5 times" in svg["aria-label"]
+        assert "var(--md-default-fg-color)" in str(svg)
+        assert "#0a0b0c" not in str(svg)
+
+
+def test_snippet_runs_on_its_own() -> None:
+    done = subprocess.run([sys.executable, str(SNIPPETS / "index.py")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "| Parameters (weights + biases) | 640 | 1,600 | 2.5× |" in done.stdout

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
 sys.path.insert(0, str(SNIPPETS))
+sys.path.insert(0, str(ROOT / "scripts"))  # tooling the tests reuse, e.g. serve_probe
 for key, value in {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "Agg",
                    "NO_MKDOCS_2_WARNING": "1"}.items():
     os.environ.setdefault(key, value)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, copy_project, mkdocs_build
+from serve_probe import SERVE_ARGS, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -61,47 +55,13 @@ def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None
     assert "seed_facts" in html and "Total params" not in html
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> str:
-    """GET a page from the local server, or '' while it is not up."""
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8")
-    except OSError:
-        return ""
-
-
-def wait_for(url: str, needle: str, timeout: float) -> float:
-    """Poll url until its HTML contains needle; return the seconds it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if needle in fetch(url):
-            return time.monotonic() - start
-        time.sleep(0.2)
-    raise AssertionError(f"{needle!r} did not appear at {url} within {timeout:.0f} s")
-
-
-def test_makefile_serves_with_livereload() -> None:
-    assert re.search(r"mkdocs serve --livereload", (ROOT / "Makefile").read_text())
+def test_makefile_serves_with_the_probed_flags() -> None:
+    assert "mkdocs " + " ".join(SERVE_ARGS) in (ROOT / "Makefile").read_text()
 
 
 def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
-        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
-    )
-    try:
-        wait_for(url, "Large kernels or many filters", timeout=180)
-
+    with serving(project, "Large kernels or many filters") as url:
         page = project / "docs" / "index.md"
         page.write_text(page.read_text(encoding="utf-8") + "\nPage edit marker 4242.\n", encoding="utf-8")
         page_seconds = wait_for(url, "Page edit marker 4242", timeout=120)
@@ -113,6 +73,3 @@ def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
         facts.write_text(facts.read_text(encoding="utf-8").replace("DENSE_UNITS = 10", "DENSE_UNITS = 20"))
         shared_seconds = wait_for(url, "865,300", timeout=120)  # 43,264·20 + 20: kf was re-imported
         print(f"\nserve reload: page {page_seconds:.1f} s, snippet {snippet_seconds:.1f} s, kf {shared_seconds:.1f} s")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -26,8 +26,8 @@ for n in range(1, 7):
     field, _ = convmath.receptive_field([3] * n)
     stack_rows.append((n, f"{field}×{field}", 2 * n + 1, 9 * n))
 stack_fields = {n: field for n, _, field, _ in stack_rows}
-print(table(["3×3 layers (stride 1)", "Receptive field (recurrence)", "2n + 1", "Weights per in/out channel pair (9n)"],
-            stack_rows))
+print(table(["3×3 layers (stride 1)", "Receptive field (recurrence)", "2n + 1",
+             "Weights per in/out channel pair (9n)"], stack_rows))
 # --8<-- [end:stack]
 
 # --8<-- [start:vgg]
@@ -150,6 +150,7 @@ with style():
     ax.axhline(28, color=FOREGROUND, linewidth=1, linestyle="--")
     ax.annotate("28 pixels: a whole MNIST digit", (1, 28), xytext=(0, 4), textcoords="offset points", fontsize=9)
     ax.set_yscale("log", base=2)
+    ax.set_yticks([2, 8, 32, 128, 512, 2048], ["2", "8", "32", "128", "512", "2048"])
     ax.set_xlabel("Number of layers")
     ax.set_ylabel("Receptive field (pixels, log scale)")
     ax.set_xticks(list(depths))

@@ -211,7 +211,8 @@ def table_rows(page: BeautifulSoup, header: str) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_built_tables(page: BeautifulSoup) -> None:
-    assert table_rows(page, "2n + 1") == [[str(n), f"{2*n+1}×{2*n+1}", str(2 * n + 1), str(9 * n)] for n in range(1, 7)]
+    expected = [[str(n), f"{2 * n + 1}×{2 * n + 1}", str(2 * n + 1), str(9 * n)] for n in range(1, 7)]
+    assert table_rows(page, "2n + 1") == expected
     assert table_rows(page, "Factorization") == [
         ["5×5 → two 3×3", "102,400", "73,728", "28%", "5 / 5"],
         ["3×3 → 3×1 + 1×3", "36,864", "24,576", "33%", "3 / 3"],

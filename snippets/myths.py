@@ -155,12 +155,44 @@ print(table(["#", "Claim", "Verdict", "Explained in"],
 tally = Counter(claim.verdict for claim in CLAIMS)
 # --8<-- [end:summary]
 
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+from kf import convmath
+from kf.figures import FOREGROUND, LARGE_KERNEL_COLOUR, style, svg_figure
+
+channels_in = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
+param_ratios = [Fraction(convmath.conv_params(7, 7, c, 32), convmath.conv_params(3, 3, c, 64)) for c in channels_in]
+weights_only = Fraction(convmath.conv_params(7, 7, 1, 32, bias=False), convmath.conv_params(3, 3, 1, 64, bias=False))
+
+with style():
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.plot(channels_in, [float(r) for r in param_ratios], marker="o", color=LARGE_KERNEL_COLOUR,
+            label="parameters (weights + biases)")
+    ax.axhline(float(weights_only), color=FOREGROUND, linestyle="--", linewidth=1,
+               label=f"weights only: {float(weights_only):.2f}")
+    ax.axhline(2.5, color=FOREGROUND, linestyle=":", linewidth=1.5, label="the claimed threshold: 2.5")
+    ax.set_xscale("log", base=2)
+    ticks = [1, 2, 3, 4, 8, 16, 32, 64]
+    ax.set_xticks(ticks, [str(c) for c in ticks])
+    ax.set_ylim(2.45, 2.75)
+    ax.set_xlabel("Input channels C_in")
+    ax.set_ylabel("32×7×7 ÷ 64×3×3")
+    ax.legend(fontsize=9, loc="center right")
+
+alt = "Line chart of the parameter ratio of Conv2D(32, 7×7) to Conv2D(64, 3×3) against input channels: " + "; ".join(
+    f"{c} channel{'s' if c > 1 else ''} {float(r):.2f}" for c, r in zip(channels_in, param_ratios, strict=True)
+) + f". It starts at exactly 2.5 and approaches the weights-only ratio {float(weights_only):.2f}."
+print(svg_figure(fig, alt, caption="Parameter ratio of the two seed layers as the input gets more channels, "
+                                   "from the Conv2D formula (the tests check it against Keras)."))
+# --8<-- [end:figure]
+
 # --8<-- [start:tryit]
-from fractions import Fraction
+import keras
 
-from kf.facts import keras_layer_facts
+from kf.facts import INPUT_SHAPE
 
-rgb = [keras_layer_facts(filters, kernel, input_shape=(28, 28, 3)) for filters, kernel in ((64, 3), (32, 7))]
-rgb_ratio = Fraction(rgb[1].params, rgb[0].params)
-print(f"RGB input: {rgb[0].params:,} vs {rgb[1].params:,} parameters, ratio {float(rgb_ratio):.3f}")
+strided = {padding: out_shape(keras.layers.Conv2D(32, (7, 7), strides=2, padding=padding), INPUT_SHAPE)
+           for padding in ("valid", "same")}
+print(f"Conv2D(32, (7,7), strides=2) on 28×28×1: valid {strided['valid']}, same {strided['same']}")
 # --8<-- [end:tryit]

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
+import keras
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, SNIPPETS
@@ -45,8 +46,22 @@ def test_evidence_by_hand(snippet: dict) -> None:
     assert (e["vgg_in"], e["vgg_out"], e["vgg_positions"]) == ((224, 224, 3), (7, 7, 512), (50_176, 49))
     assert (e["stride2_shape"], e["pool_shape"]) == ((14, 14, 64), (13, 13, 64))
     assert e["act_ratio"] == Fraction(43_264, 15_488)
-    assert [r.params for r in snippet["rgb"]] == [1_792, 4_736]  # 27·64 + 64, 147·32 + 32
-    assert snippet["rgb_ratio"] > Fraction(5, 2)
+    # Try it: ⌊(28 − 7)/2⌋ + 1 = 11 with valid padding, ⌈28/2⌉ = 14 with same.
+    assert snippet["strided"] == {"valid": (11, 11, 32), "same": (14, 14, 32)}
+
+
+def test_figure_ratios_by_hand_and_with_keras(snippet: dict) -> None:
+    ratios = dict(zip(snippet["channels_in"], snippet["param_ratios"], strict=True))
+    assert ratios[1] == Fraction(1_600, 640) and ratios[3] == Fraction(4_736, 1_792)  # 147·32 + 32, 27·64 + 64
+    assert snippet["weights_only"] == Fraction(1_568, 576)
+    assert all(a < b < snippet["weights_only"] for a, b in zip(snippet["param_ratios"], snippet["param_ratios"][1:]))
+    for c in (1, 3, 64):
+        counts = []
+        for filters, k in ((32, 7), (64, 3)):
+            layer = keras.layers.Conv2D(filters, (k, k))
+            layer.build((None, 28, 28, c))
+            counts.append(layer.count_params())
+        assert Fraction(*counts) == ratios[c]
 
 
 def test_bad_claims_and_links_are_refused(snippet: dict) -> None:
@@ -109,11 +124,16 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
         "gives 14×14) or from pooling (MaxPooling2D(2) gives 13×13)",
         "it writes 2.8× as many activations (43,264 against 15,488)",
         "needs 432,650 parameters against 154,890",
-        "the layers have 1,792 and 4,736 parameters, a ratio of 2.64",
+        "one input channel, exactly 2.5) but right for a colour image: at 3 channels the ratio is already 2.64",
+        "the weights-only ratio 2.72 is the most it can ever be",
+        "With valid padding, ⌊(28 − 7)/2⌋ + 1 = 11, so the output is 11×11×32; with same, ⌈28/2⌉ = 14, so 14×14×32",
     ]:
         assert sentence in text, sentence
     answer = page.find("details", class_="question")
     assert answer is not None and "open" not in answer.attrs
+    svgs = page.select("figure.kf-figure svg[role=img]")
+    assert len(svgs) == 1 and "1 channel 2.50; 2 channels 2.61; 3 channels 2.64" in svgs[0]["aria-label"]
+    assert "64 channels 2.72" in svgs[0]["aria-label"] and svgs[0].find("text") is not None
 
 
 def anchors_of(site: Path, html_file: Path) -> set[str]:

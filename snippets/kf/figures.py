@@ -88,7 +88,8 @@ def svg_figure(fig: matplotlib.figure.Figure, alt: str, caption: str = "") -> st
     if not alt.strip():
         raise ValueError("every figure needs alt text")
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    with style():  # svg.fonttype and svg.hashsalt are read when saving, not when drawing
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = _themed(buffer.getvalue())
     svg = _scoped_ids(svg, "fig-" + hashlib.sha256(alt.encode()).hexdigest()[:8])

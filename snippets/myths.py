@@ -1,0 +1,198 @@
+"""Myth vs fact: the well-known answer to "64×3×3 or 32×7×7?", one claim at a time, each with computed evidence.
+
+Run it on its own with `python snippets/myths.py`; docs/myths.md executes the same sections.
+"""
+
+# --8<-- [start:evidence]
+from fractions import Fraction
+
+import keras
+
+from kf import convmath
+from kf.facts import seed_facts
+
+facts = seed_facts()  # Conv2D(64, (3,3)) and Conv2D(32, (7,7)) on 28×28×1, built in Keras
+s, l = facts.small, facts.large
+
+
+def out_shape(layer: keras.layers.Layer, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Keras's own output shape for a layer, without the batch axis."""
+    return tuple(int(d) for d in layer.compute_output_shape((None, *input_shape))[1:])
+
+
+vgg16 = keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 3))
+vgg_in, vgg_out = vgg16.input_shape[1:], vgg16.output_shape[1:]
+C = 64  # channels inside a deeper network, for the 3×3-stack comparison
+evidence = {
+    "s": s, "l": l,
+    "param_ratio": facts.ratio("params"),
+    "l_weights": l.params - l.filters,  # weights without the one bias per filter
+    "s_weights": s.params - s.filters,
+    "stack3_field": convmath.receptive_field([3, 3, 3])[0],
+    "digit_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 28),
+    "stack3_weights": 3 * convmath.conv_params(3, 3, C, C, bias=False),
+    "single7_weights": convmath.conv_params(7, 7, C, C, bias=False),
+    "vgg_in": vgg_in, "vgg_out": vgg_out,
+    "vgg_positions": (vgg_in[0] * vgg_in[1], vgg_out[0] * vgg_out[1]),
+    "stride2_shape": out_shape(keras.layers.Conv2D(64, 3, strides=2, padding="same"), (28, 28, 1)),
+    "pool_shape": out_shape(keras.layers.MaxPooling2D(2), s.shape_valid),
+    "act_ratio": 1 / facts.ratio("activations"),
+    "C": C,
+}
+evidence["weight_ratio"] = Fraction(evidence["l_weights"], evidence["s_weights"])
+evidence["single7_extra"] = Fraction(evidence["single7_weights"], evidence["stack3_weights"]) - 1
+for name, value in evidence.items():
+    if name not in ("s", "l"):
+        print(f"{name:>16} = {value}")
+# --8<-- [end:evidence]
+
+# --8<-- [start:claims]
+from dataclasses import dataclass
+
+from kf.render import prose
+
+VERDICTS = {"True": "success", "Half-true": "warning", "False": "failure"}  # verdict -> admonition type
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the answer, its verdict, and the evidence as Markdown with {placeholders}."""
+
+    slug: str
+    claim: str
+    short: str  # the page's heading for it, and the summary table's wording
+    verdict: str
+    evidence: str
+    chapter: str  # where the site explains it, as a relative link
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, got {self.verdict!r}")
+
+
+CLAIMS = [
+    Claim("fewer-params", "The 64×3×3 layer has fewer parameters than the 32×7×7 layer.",
+          "The 64×3×3 layer has fewer parameters.", "True",
+          "Keras counts **{s.params}** for `Conv2D(64, (3,3))` and **{l.params}** for `Conv2D(32, (7,7))`.",
+          "index.md#1-parameters"),
+    Claim("ratio", "It has more than 2.5 times fewer.",
+          "More than 2.5 times fewer.", "False",
+          "The ratio is **exactly {param_ratio}** ({l.params} ÷ {s.params}), because Keras counts the biases too. "
+          "Only the weights alone ({l_weights} ÷ {s_weights}) give more, about "
+          "{weight_ratio}.",
+          "index.md#1-parameters"),
+    Claim("local", "MNIST digits are made of small local patterns, so small kernels suffice.",
+          "Small patterns, so small kernels suffice.", "Half-true",
+          "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
+          "can be small. But the network must still see the whole digit, and one 3×3 kernel never does: it takes "
+          "**{digit_layers} stacked 3×3 layers** at stride 1 before one unit sees all 28 pixels. Small kernels "
+          "suffice *because* they are stacked (and pooled), not on their own.",
+          "receptive_field.md#stacking-33-layers"),
+    Claim("large-patterns", "Larger patterns need larger kernels.",
+          "Larger patterns need larger kernels.", "False",
+          "Three stacked 3×3 layers see {stack3_field}×{stack3_field} pixels, like one 7×7. At {C} channels in and "
+          "out they have **{stack3_weights}** weights against **{single7_weights}** for the 7×7, which has "
+          "{single7_extra:.0%} more, and only one non-linearity instead of three.",
+          "receptive_field.md#three-33-layers-or-one-77"),
+    Claim("space-to-channels", "The end goal is to turn space into channels.",
+          "The goal: turn space into channels.", "True",
+          "VGG16, built in Keras, takes a {vgg_in[0]}×{vgg_in[1]}×{vgg_in[2]} image to a "
+          "{vgg_out[0]}×{vgg_out[1]}×{vgg_out[2]} map: from {vgg_positions[0]} positions with {vgg_in[2]} values "
+          "each to {vgg_positions[1]} positions with {vgg_out[2]}.",
+          "receptive_field.md#receptive-fields-of-real-models"),
+    Claim("downsample", "A 7×7 kernel downsamples a lot.",
+          "A 7×7 kernel downsamples a lot.", "False",
+          "At stride 1 with `valid` padding, 28×28 becomes {l.shape_valid[0]}×{l.shape_valid[1]}: the border is "
+          "trimmed, nothing is downsampled; with `padding=\"same\"` it stays {l.shape_same[0]}×{l.shape_same[1]}. "
+          "Downsampling comes from a stride (a 3×3 with `strides=2` gives {stride2_shape[0]}×{stride2_shape[1]}) "
+          "or from pooling (`MaxPooling2D(2)` gives {pool_shape[0]}×{pool_shape[1]}).",
+          "index.md#3-the-end-goal-turning-space-into-channels"),
+    Claim("params-are-cost", "Comparing parameter counts is enough (what the answer leaves out).",
+          "Comparing parameters is enough.", "False",
+          "Per image the 3×3 layer needs {s.macs_valid} MACs against {l.macs_valid}, but it writes "
+          "**{act_ratio:.1f}× as many activations** ({s.activations} against {l.activations}), and a "
+          "`Flatten` + `Dense(10)` after it needs **{s.next_dense_params}** parameters against "
+          "{l.next_dense_params}. Filters cost most in the next layer, and memory traffic, not MACs, often sets "
+          "the speed.",
+          "index.md#what-the-answer-leaves-out-compute-and-memory"),
+]
+CLAIMS_BY_SLUG = {claim.slug: claim for claim in CLAIMS}
+
+
+def site_url(link: str) -> str:
+    """'page.md#anchor' as the URL of the built page, seen from this one (myths/).
+
+    MkDocs rewrites .md links only in a page's own Markdown, not in what an executed snippet prints.
+    """
+    page, _, anchor = link.partition("#")
+    if not page.endswith(".md"):
+        raise ValueError(f"expected a link like 'page.md#anchor', got {link!r}")
+    path = "../" if page == "index.md" else f"../{page.removesuffix('.md')}/"
+    return path + (f"#{anchor}" if anchor else "")
+
+
+def render_claim(slug: str) -> str:
+    """One claim as an admonition: the verdict as title, the computed evidence, and a link to the chapter."""
+    claim = CLAIMS_BY_SLUG[slug]
+    body = prose(claim.evidence, evidence) + f" [Why →]({site_url(claim.chapter)})"
+    return f'!!! {VERDICTS[claim.verdict]} "{claim.verdict}"\n    *Claim:* {claim.claim}\n\n    {body}'
+
+
+print("\n".join(f"{claim.verdict:>9}: {claim.claim}" for claim in CLAIMS))
+# --8<-- [end:claims]
+
+# --8<-- [start:summary]
+from collections import Counter
+
+from kf.render import table
+
+CHAPTER_TITLES = {"index.md": "The answer", "receptive_field.md": "Receptive field"}
+
+print(table(["#", "Claim", "Verdict", "Explained in"],
+            [(n, f"[{c.short}](#{c.slug})", f"**{c.verdict}**",
+              f"[{CHAPTER_TITLES[c.chapter.split('#')[0]]}]({site_url(c.chapter)})")
+             for n, c in enumerate(CLAIMS, 1)], align="rlll"))
+tally = Counter(claim.verdict for claim in CLAIMS)
+# --8<-- [end:summary]
+
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+from kf import convmath
+from kf.figures import FOREGROUND, LARGE_KERNEL_COLOUR, style, svg_figure
+
+channels_in = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
+param_ratios = [Fraction(convmath.conv_params(7, 7, c, 32), convmath.conv_params(3, 3, c, 64)) for c in channels_in]
+weights_only = Fraction(convmath.conv_params(7, 7, 1, 32, bias=False), convmath.conv_params(3, 3, 1, 64, bias=False))
+
+with style():
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.plot(channels_in, [float(r) for r in param_ratios], marker="o", color=LARGE_KERNEL_COLOUR,
+            label="parameters (weights + biases)")
+    ax.axhline(float(weights_only), color=FOREGROUND, linestyle="--", linewidth=1,
+               label=f"weights only: {float(weights_only):.2f}")
+    ax.axhline(2.5, color=FOREGROUND, linestyle=":", linewidth=1.5, label="the claimed threshold: 2.5")
+    ax.set_xscale("log", base=2)
+    ticks = [1, 2, 3, 4, 8, 16, 32, 64]
+    ax.set_xticks(ticks, [str(c) for c in ticks])
+    ax.set_ylim(2.45, 2.75)
+    ax.set_xlabel("Input channels C_in")
+    ax.set_ylabel("32×7×7 ÷ 64×3×3")
+    ax.legend(fontsize=9, loc="center right")
+
+alt = "Line chart of the parameter ratio of Conv2D(32, 7×7) to Conv2D(64, 3×3) against input channels: " + "; ".join(
+    f"{c} channel{'s' if c > 1 else ''} {float(r):.2f}" for c, r in zip(channels_in, param_ratios, strict=True)
+) + f". It starts at exactly 2.5 and approaches the weights-only ratio {float(weights_only):.2f}."
+print(svg_figure(fig, alt, caption="Parameter ratio of the two seed layers as the input gets more channels, "
+                                   "from the Conv2D formula (the tests check it against Keras)."))
+# --8<-- [end:figure]
+
+# --8<-- [start:tryit]
+import keras
+
+from kf.facts import INPUT_SHAPE
+
+strided = {padding: out_shape(keras.layers.Conv2D(32, (7, 7), strides=2, padding=padding), INPUT_SHAPE)
+           for padding in ("valid", "same")}
+print(f"Conv2D(32, (7,7), strides=2) on 28×28×1: valid {strided['valid']}, same {strided['same']}")
+# --8<-- [end:tryit]

@@ -1,0 +1,162 @@
+"""Myth vs fact page (docs/myths.md, snippets/myths.py), and the links on every page this branch adds."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import keras
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, SNIPPETS
+
+VERDICTS = {  # slug -> verdict, decided by the evidence below
+    "fewer-params": "True", "ratio": "False", "local": "Half-true", "large-patterns": "False",
+    "space-to-channels": "True", "downsample": "False", "params-are-cost": "False",
+}
+
+
+@pytest.fixture(scope="module")
+def snippet() -> dict:
+    """The page's snippet, run once; its globals are what the page renders."""
+    return runpy.run_path(str(SNIPPETS / "myths.py"))
+
+
+def test_claims_and_verdicts(snippet: dict) -> None:
+    claims = snippet["CLAIMS"]
+    assert {c.slug: c.verdict for c in claims} == VERDICTS
+    assert len({c.slug for c in claims}) == len(claims)
+    for claim in claims:
+        page = ROOT / "docs" / claim.chapter.split("#")[0]
+        assert page.is_file(), claim.chapter
+
+
+def test_evidence_by_hand(snippet: dict) -> None:
+    e = snippet["evidence"]
+    assert (e["s"].params, e["l"].params, e["param_ratio"]) == (640, 1_600, Fraction(5, 2))
+    assert (e["l_weights"], e["s_weights"]) == (1_568, 576) and round(float(e["weight_ratio"]), 2) == 2.72
+    assert e["stack3_field"] == 7 and e["digit_layers"] == 14  # 2·14 + 1 = 29 ≥ 28 > 27
+    assert (e["stack3_weights"], e["single7_weights"]) == (110_592, 200_704) and e["single7_extra"] == Fraction(22, 27)
+    assert (e["vgg_in"], e["vgg_out"], e["vgg_positions"]) == ((224, 224, 3), (7, 7, 512), (50_176, 49))
+    assert (e["stride2_shape"], e["pool_shape"]) == ((14, 14, 64), (13, 13, 64))
+    assert e["act_ratio"] == Fraction(43_264, 15_488)
+    # Try it: ⌊(28 − 7)/2⌋ + 1 = 11 with valid padding, ⌈28/2⌉ = 14 with same.
+    assert snippet["strided"] == {"valid": (11, 11, 32), "same": (14, 14, 32)}
+
+
+def test_figure_ratios_by_hand_and_with_keras(snippet: dict) -> None:
+    ratios = dict(zip(snippet["channels_in"], snippet["param_ratios"], strict=True))
+    assert ratios[1] == Fraction(1_600, 640) and ratios[3] == Fraction(4_736, 1_792)  # 147·32 + 32, 27·64 + 64
+    assert snippet["weights_only"] == Fraction(1_568, 576)
+    assert all(a < b < snippet["weights_only"] for a, b in zip(snippet["param_ratios"], snippet["param_ratios"][1:]))
+    for c in (1, 3, 64):
+        counts = []
+        for filters, k in ((32, 7), (64, 3)):
+            layer = keras.layers.Conv2D(filters, (k, k))
+            layer.build((None, 28, 28, c))
+            counts.append(layer.count_params())
+        assert Fraction(*counts) == ratios[c]
+
+
+def test_bad_claims_and_links_are_refused(snippet: dict) -> None:
+    with pytest.raises(ValueError, match="verdict must be one of True, Half-true, False"):
+        snippet["Claim"]("x", "claim", "short", "Maybe", "evidence", "index.md")
+    with pytest.raises(ValueError, match="expected a link like 'page.md#anchor'"):
+        snippet["site_url"]("https://example.com")
+    assert snippet["site_url"]("index.md#a") == "../#a"
+    assert snippet["site_url"]("receptive_field.md") == "../receptive_field/"
+
+
+def test_snippet_runs_on_its_own() -> None:
+    done = subprocess.run([sys.executable, str(SNIPPETS / "myths.py")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Half-true: MNIST digits are made of small local patterns" in done.stdout
+
+
+def text_of(node) -> str:
+    """Visible text with whitespace folded."""
+    text = re.sub(r"\s+", " ", node.get_text(" "))
+    return re.sub(r"\s+([,.:;)%×])", r"\1", text).replace("( ", "(").strip()
+
+
+@pytest.fixture(scope="module")
+def page(built_site: Path) -> BeautifulSoup:
+    """The built page."""
+    return BeautifulSoup((built_site / "myths" / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.slow
+def test_built_summary_table(page: BeautifulSoup, snippet: dict) -> None:
+    tables = [t for t in page.find_all("table") if "Verdict" in text_of(t.find("tr"))]
+    assert len(tables) == 1
+    rows = tables[0].find_all("tr")[1:]
+    assert [text_of(tr.find_all("td")[2]) for tr in rows] == list(VERDICTS.values())
+    for tr, claim in zip(rows, snippet["CLAIMS"], strict=True):
+        assert tr.find_all("td")[1].find("a")["href"] == f"#{claim.slug}"
+        heading = page.find(id=claim.slug)
+        assert heading is not None and heading.name == "h3", claim.slug
+        assert claim.short in text_of(heading)
+    assert "Of 7 claims, 2 hold, 1 holds only in part, and 4 do not." in text_of(page.find("article"))
+
+
+@pytest.mark.slow
+def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
+    kinds = {"True": "success", "Half-true": "warning", "False": "failure"}
+    for slug, verdict in VERDICTS.items():
+        box = page.find(id=slug).find_next("div", class_="admonition")
+        assert kinds[verdict] in box["class"] and text_of(box.find(class_="admonition-title")) == verdict, slug
+    text = text_of(page.find("article"))
+    for sentence in [
+        "Keras counts 640 for Conv2D(64, (3,3)) and 1,600 for Conv2D(32, (7,7))",
+        "The ratio is exactly 2.5 (1,600 ÷ 640)",
+        "Only the weights alone (1,568 ÷ 576) give more, about 2.72",
+        "it takes 14 stacked 3×3 layers at stride 1",
+        "they have 110,592 weights against 200,704 for the 7×7, which has 81% more",
+        "takes a 224×224×3 image to a 7×7×512 map: from 50,176 positions with 3 values each to 49 positions with 512",
+        "28×28 becomes 22×22",
+        "gives 14×14) or from pooling (MaxPooling2D(2) gives 13×13)",
+        "it writes 2.8× as many activations (43,264 against 15,488)",
+        "needs 432,650 parameters against 154,890",
+        "one input channel, exactly 2.5) but right for a colour image: at 3 channels the ratio is already 2.64",
+        "the weights-only ratio 2.72 is the most it can ever be",
+        "With valid padding, ⌊(28 − 7)/2⌋ + 1 = 11, so the output is 11×11×32; with same, ⌈28/2⌉ = 14, so 14×14×32",
+    ]:
+        assert sentence in text, sentence
+    answer = page.find("details", class_="question")
+    assert answer is not None and "open" not in answer.attrs
+    svgs = page.select("figure.kf-figure svg[role=img]")
+    assert len(svgs) == 1 and "1 channel 2.50; 2 channels 2.61; 3 channels 2.64" in svgs[0]["aria-label"]
+    assert "64 channels 2.72" in svgs[0]["aria-label"] and svgs[0].find("text") is not None
+
+
+def anchors_of(site: Path, html_file: Path) -> set[str]:
+    """Every id in a built page."""
+    soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+    return {tag["id"] for tag in soup.find_all(id=True)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["receptive_field", "modern_kernels", "myths", ""])
+def test_every_internal_link_resolves(built_site: Path, name: str) -> None:
+    """Links printed by executed snippets skip MkDocs's own checks; this one covers them."""
+    html_file = built_site / name / "index.html"
+    soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+    base = f"http://site/{name + '/' if name else ''}"
+    for link in soup.find("article").find_all("a", href=True):
+        href = link["href"]
+        if href.startswith(("http://", "https://", "mailto:")) or href.startswith("#__codelineno"):
+            continue
+        assert not href.startswith("#exec-"), f"{href}: markdown-exec prefixed an in-page link"
+        assert ".md" not in href, f"{href}: an unconverted Markdown link"
+        url = urlparse(urljoin(base, href))
+        target = built_site / url.path.removeprefix("/") / "index.html"
+        assert target.is_file(), f"{href} on {name or 'index'}: no page {target}"
+        if url.fragment:
+            assert url.fragment in anchors_of(built_site, target), f"{href} on {name or 'index'}: no such anchor"

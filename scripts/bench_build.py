@@ -27,8 +27,9 @@ ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": 
 
 def copy_project(dest: Path) -> Path:
     """A private copy of the project to build and edit, so benchmarks never touch the checkout."""
-    ignore = shutil.ignore_patterns(".venv", ".git", "site", "__pycache__", ".pytest_cache", ".hypothesis",
-                                    "test-artifacts")
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "site", "__pycache__", ".pytest_cache", ".hypothesis", "test-artifacts"
+    )
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 
@@ -37,8 +38,13 @@ def timed_build(project: Path, **env: str) -> float:
     """Seconds for one `mkdocs build --strict` in a new process; exits on a failed build."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-                              cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **env})
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV, **env},
+        )
         seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
@@ -71,13 +77,17 @@ def main() -> None:
         rows = [
             ("cold build (caches dropped, new process)", *repeat(lambda: cold(project), args.repeat)),
             ("warm build (caches kept, new process)", *repeat(lambda: timed_build(project), args.repeat)),
-            ("build with execution off (KF_EXECUTE=0)", *repeat(lambda: timed_build(project, KF_EXECUTE="0"),
-                                                                args.repeat)),
+            (
+                "build with execution off (KF_EXECUTE=0)",
+                *repeat(lambda: timed_build(project, KF_EXECUTE="0"), args.repeat),
+            ),
             ("mkdocs serve: page edit to new HTML", *repeat(lambda: time_page_edit(project), args.repeat)),
         ]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
     print(f"runs per figure: {args.repeat} (median, spread = max - min)\n")
     print(f"| {'figure':<45} | {'median (s)':>10} | {'spread (s)':>10} |")
     print(f"| {'-' * 45} | {'-' * 9}: | {'-' * 9}: |")

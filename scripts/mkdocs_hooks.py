@@ -60,7 +60,7 @@ def on_pre_build(config):
 
 def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
     """Map line N of an executed block back to 'snippets/x.py, line M' using the block's title."""
-    if _snippets_dir is None or not title.startswith("snippets/"):
+    if _snippets_dir is None or not title.startswith(("snippets/", "templates/")):
         return None
     path = _snippets_dir.parent / title.split(":")[0]
     if not path.is_file():
@@ -70,7 +70,8 @@ def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
     first = block_lines[0].strip() if block_lines else ""
     for start, text in enumerate(file_lines):
         if text.strip() == first and all(
-            a.strip() == b.strip() for a, b in zip(block_lines, file_lines[start:start + len(block_lines)])
+            a.strip() == b.strip()
+            for a, b in zip(block_lines, file_lines[start : start + len(block_lines)], strict=False)
         ):
             return f"{title.split(':')[0]}, line {start + line_in_block}"
     return None

@@ -12,7 +12,9 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast bench clean
+.PHONY: install serve build test test-fast lint bench clean
+
+LINT_PATHS := snippets scripts tests templates
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
@@ -20,6 +22,8 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+install: $(STAMP)
 
 # --livereload is explicit: with click > 8.2.1, MkDocs 1.6 otherwise serves without reloading.
 serve: $(STAMP)
@@ -33,6 +37,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py

@@ -1,6 +1,8 @@
-"""Build benchmarks on this machine: cold build, warm build, build with execution off, serve reload.
+"""Build benchmarks on this machine: cold, warm and no-execution builds, serve reload, test suites, largest page.
 
-Prints a table; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N]`.
+Prints a table; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`.
+The test suites run once each (the full suite builds and serves the site several times); --skip-full leaves
+the full suite out.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": 
 
 def copy_project(dest: Path) -> Path:
     """A private copy of the project to build and edit, so benchmarks never touch the checkout."""
-    ignore = shutil.ignore_patterns(".venv", ".git", "site", "__pycache__", ".pytest_cache", ".hypothesis",
-                                    "test-artifacts")
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "site", "__pycache__", ".pytest_cache", ".hypothesis", "test-artifacts"
+    )
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 
@@ -37,8 +40,13 @@ def timed_build(project: Path, **env: str) -> float:
     """Seconds for one `mkdocs build --strict` in a new process; exits on a failed build."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-                              cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **env})
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV, **env},
+        )
         seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
@@ -58,31 +66,93 @@ def repeat(measure: Callable[[], float], times: int) -> tuple[float, float]:
     return statistics.median(values), max(values) - min(values)
 
 
+def timed_tests(project: Path, *pytest_args: str) -> tuple[float, str]:
+    """Seconds for one pytest run in a new process, and its summary line (e.g. '40 passed in 12.3s')."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+    )
+    seconds = time.perf_counter() - start
+    lines = [line.strip("= ") for line in done.stdout.splitlines() if line.strip()]
+    summary = lines[-1] if lines else f"exit {done.returncode}"
+    if done.returncode != 0:
+        summary = f"FAILED (exit {done.returncode}): {summary}"
+    return seconds, summary
+
+
+def largest_page(site: Path) -> tuple[str, int]:
+    """The biggest built HTML page: its path in the site and its size in bytes."""
+    pages = [(page.stat().st_size, page.relative_to(site).as_posix()) for page in site.rglob("*.html")]
+    if not pages:
+        raise ValueError(f"no HTML pages in {site}")
+    size, name = max(pages)
+    return name, size
+
+
+def built_largest_page(project: Path) -> tuple[str, int]:
+    """Build the site once (not timed) and return its largest HTML page."""
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV},
+        )
+        if done.returncode != 0:
+            sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+        return largest_page(Path(out))
+
+
 def main() -> None:
     """Measure and print the build figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per build/serve figure (median reported)")
+    parser.add_argument("--skip-full", action="store_true", help="do not time the full test suite (the long one)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
+    notes = []
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp) / "project")
         rows = [
             ("cold build (caches dropped, new process)", *repeat(lambda: cold(project), args.repeat)),
             ("warm build (caches kept, new process)", *repeat(lambda: timed_build(project), args.repeat)),
-            ("build with execution off (KF_EXECUTE=0)", *repeat(lambda: timed_build(project, KF_EXECUTE="0"),
-                                                                args.repeat)),
+            (
+                "build with execution off (KF_EXECUTE=0)",
+                *repeat(lambda: timed_build(project, KF_EXECUTE="0"), args.repeat),
+            ),
             ("mkdocs serve: page edit to new HTML", *repeat(lambda: time_page_edit(project), args.repeat)),
         ]
+        suites = [("fast tests (pytest -m 'not slow'), one run", ("-m", "not slow"))]
+        if not args.skip_full:
+            suites.append(("full test suite (pytest), one run", ()))
+        for label, pytest_args in suites:
+            seconds, summary = timed_tests(project, *pytest_args)
+            rows.append((label, seconds, None))
+            notes.append(f"{label}: {summary}")
+        page, size = built_largest_page(project)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
-    print(f"runs per figure: {args.repeat} (median, spread = max - min)\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+    print(f"runs per build/serve figure: {args.repeat} (median, spread = max - min); test suites: one run each\n")
     print(f"| {'figure':<45} | {'median (s)':>10} | {'spread (s)':>10} |")
     print(f"| {'-' * 45} | {'-' * 9}: | {'-' * 9}: |")
     for label, median, spread in rows:
-        print(f"| {label:<45} | {median:>10.2f} | {spread:>10.2f} |")
+        spread_text = "—" if spread is None else f"{spread:.2f}"
+        print(f"| {label:<45} | {median:>10.2f} | {spread_text:>10} |")
+    print(f"\nlargest page: {page}, {size:,} bytes ({size / 1024:,.0f} KiB)")
+    for note in notes:
+        print(note)
+    if args.skip_full:
+        print("full test suite: skipped (--skip-full)")
 
 
 if __name__ == "__main__":

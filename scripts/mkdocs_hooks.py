@@ -1,4 +1,5 @@
-"""MkDocs hooks: make snippets importable, keep them fresh under `mkdocs serve`, name failing files.
+"""MkDocs hooks: make snippets importable, keep them fresh under `mkdocs serve`, name failing files,
+and give notebook pages a download link and an "Open in Colab" link.
 
 markdown-exec runs snippet code inside the MkDocs process, so without this a rebuild would reuse
 modules imported by the previous build, and an error would only say "<code block: n3>".
@@ -6,9 +7,11 @@ modules imported by the previous build, and an error would only say "<code block
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,7 +63,7 @@ def on_pre_build(config):
 
 def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
     """Map line N of an executed block back to 'snippets/x.py, line M' using the block's title."""
-    if _snippets_dir is None or not title.startswith("snippets/"):
+    if _snippets_dir is None or not title.startswith(("snippets/", "templates/")):
         return None
     path = _snippets_dir.parent / title.split(":")[0]
     if not path.is_file():
@@ -70,7 +73,8 @@ def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
     first = block_lines[0].strip() if block_lines else ""
     for start, text in enumerate(file_lines):
         if text.strip() == first and all(
-            a.strip() == b.strip() for a, b in zip(block_lines, file_lines[start:start + len(block_lines)])
+            a.strip() == b.strip()
+            for a, b in zip(block_lines, file_lines[start : start + len(block_lines)], strict=False)
         ):
             return f"{title.split(':')[0]}, line {start + line_in_block}"
     return None
@@ -102,3 +106,74 @@ def on_startup(command, dirty):
 
     factory_naming_snippets.names_snippets = True
     logging.setLogRecordFactory(factory_naming_snippets)
+
+
+# --- Notebook pages (mkdocs-jupyter renders docs/**/*.ipynb, or jupytext .py sources, as pages) ---
+
+NOTEBOOK_SUFFIXES = (".ipynb", ".py")
+COLAB = "https://colab.research.google.com/github"
+
+
+def github_repo(repo_url: str | None) -> tuple[str, str] | None:
+    """(OWNER, REPO) from https://github.com/OWNER/REPO[.git][/], or None for no URL or another host."""
+    found = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", (repo_url or "").strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def branch_and_docs_path(edit_uri: str | None) -> tuple[str, str] | None:
+    """('main', 'docs/') from an edit_uri like 'edit/main/docs/' or 'blob/main/docs/'; None if it has no branch."""
+    found = re.fullmatch(r"/?(?:edit|blob)/([^/]+)/(.*)", (edit_uri or "").strip())
+    if not found:
+        return None
+    docs_path = found.group(2).strip("/")
+    return found.group(1), docs_path + "/" if docs_path else ""
+
+
+def notebook_source(page) -> str | None:
+    """The page's source path under docs/ (e.g. 'experiments/x.ipynb') if it was rendered from a notebook."""
+    src_uri = getattr(page.file, "src_uri", "") or ""
+    return src_uri if src_uri.endswith(NOTEBOOK_SUFFIXES) else None
+
+
+def colab_url(config, src_uri: str) -> str | None:
+    """Colab's URL for a notebook in the GitHub repository named by repo_url/edit_uri; None if it cannot be built."""
+    repo = github_repo(config.get("repo_url"))
+    where = branch_and_docs_path(config.get("edit_uri"))
+    if repo is None or where is None or not src_uri.endswith(".ipynb"):  # Colab opens .ipynb files only
+        return None
+    owner, name = repo
+    branch, docs_path = where
+    return f"{COLAB}/{owner}/{name}/blob/{branch}/{docs_path}{src_uri}"
+
+
+def notebook_links(page, config) -> str:
+    """HTML for a notebook page: a download link to its source and, with a GitHub repo_url, Open in Colab; else ''."""
+    src_uri = notebook_source(page)
+    if src_uri is None:
+        return ""
+    name = src_uri.rsplit("/", 1)[-1]
+    kind = "notebook" if name.endswith(".ipynb") else "source"
+    links = [f'<a class="md-button" href="{html.escape(name)}" download>Download the {kind} ({html.escape(name)})</a>']
+    colab = colab_url(config, src_uri)
+    if colab:
+        links.append(f'<a class="md-button" href="{html.escape(colab)}">Open in Colab</a>')
+    return '<p class="kf-notebook-links">' + " ".join(links) + "</p>"
+
+
+def on_page_content(html_text: str, page, config, files):
+    """Put the notebook links under a notebook page's title (or first, if it has none)."""
+    links = notebook_links(page, config)
+    if not links:
+        return html_text
+    head, h1, rest = html_text.partition("</h1>")
+    return head + h1 + links + rest if h1 else links + html_text
+
+
+def on_post_page(output: str, page, config):
+    """Copy a notebook page's source next to its HTML, so the download link works (the site only, never docs/)."""
+    if notebook_source(page) and page.file.abs_src_path and page.file.abs_dest_path:
+        source = Path(page.file.abs_src_path)
+        target = Path(page.file.abs_dest_path).parent
+        target.mkdir(parents=True, exist_ok=True)  # MkDocs writes the page itself only after this hook
+        shutil.copyfile(source, target / source.name)
+    return output

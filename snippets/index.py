@@ -42,20 +42,22 @@ def row(label: str, field: str, fmt=num, ratio: bool = True) -> tuple[str, str, 
     return (label, fmt(getattr(small, field)), fmt(getattr(large, field)), ratio_text)
 
 
-print(table(
-    ["", f"`{small.name}`", f"`{large.name}`", "7×7 ÷ 3×3"],
-    [
-        row("Parameters (weights + biases)", "params"),
-        row("Output shape, `valid` padding", "shape_valid", shape, ratio=False),
-        row("Output shape, `same` padding", "shape_same", shape, ratio=False),
-        row("Activations (values per image, `valid`)", "activations"),
-        row("MACs per image, `valid`", "macs_valid"),
-        row("MACs per image, `same`", "macs_same"),
-        row("Theoretical receptive field (pixels)", "receptive_field", ratio=False),
-        row("Next layer: Flatten + Dense(10) parameters", "next_dense_params"),
-        row("Next layer: Conv2D(64, (3,3)) parameters", "next_conv_params"),
-    ],
-))
+print(
+    table(
+        ["", f"`{small.name}`", f"`{large.name}`", "7×7 ÷ 3×3"],
+        [
+            row("Parameters (weights + biases)", "params"),
+            row("Output shape, `valid` padding", "shape_valid", shape, ratio=False),
+            row("Output shape, `same` padding", "shape_same", shape, ratio=False),
+            row("Activations (values per image, `valid`)", "activations"),
+            row("MACs per image, `valid`", "macs_valid"),
+            row("MACs per image, `same`", "macs_same"),
+            row("Theoretical receptive field (pixels)", "receptive_field", ratio=False),
+            row("Next layer: Flatten + Dense(10) parameters", "next_dense_params"),
+            row("Next layer: Conv2D(64, (3,3)) parameters", "next_conv_params"),
+        ],
+    )
+)
 # --8<-- [end:table]
 
 # --8<-- [start:figure]
@@ -88,14 +90,22 @@ with style():
     ax.set_xticks([0.25, 0.5, 1, 2, 4], ["¼×", "½×", "1×", "2×", "4×"])
     ax.grid(axis="y", visible=False)
     for y, value in enumerate(values):
-        ax.annotate(f"{num(value)}×", (value, y), xytext=(4 if value > 1 else -4, 0),
-                    textcoords="offset points", va="center", ha="left" if value > 1 else "right")
+        ax.annotate(
+            f"{num(value)}×",
+            (value, y),
+            xytext=(4 if value > 1 else -4, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if value > 1 else "right",
+        )
     ax.set_xlabel("Conv2D(32, 7×7) ÷ Conv2D(64, 3×3)   (log scale)")
     ax.set_title("← the 64×3×3 layer costs more  |  the 32×7×7 layer costs more →", fontsize=10)
 
-alt = "Bar chart of the 7×7 layer's cost divided by the 3×3 layer's: " + "; ".join(
-    f"{label} {num(value)} times" for label, value in ratios.items()
-) + "."
+alt = (
+    "Bar chart of the 7×7 layer's cost divided by the 3×3 layer's: "
+    + "; ".join(f"{label} {num(value)} times" for label, value in ratios.items())
+    + "."
+)
 print(svg_figure(fig, alt, caption="Each bar is a ratio computed at build time from the Keras models above."))
 # --8<-- [end:figure]
 

@@ -14,12 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
 sys.path.insert(0, str(SNIPPETS))
 sys.path.insert(0, str(ROOT / "scripts"))  # tooling the tests reuse, e.g. serve_probe
-for key, value in {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "Agg",
-                   "NO_MKDOCS_2_WARNING": "1"}.items():
+for key, value in {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "MPLBACKEND": "Agg",
+    "NO_MKDOCS_2_WARNING": "1",
+}.items():
     os.environ.setdefault(key, value)
 
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
-PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "scripts", "data")
+PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "scripts", "data", "templates", "overrides")
 
 
 def in_ci() -> bool:
@@ -39,7 +43,11 @@ def mkdocs_build(project: Path, out: Path, **env: str) -> subprocess.CompletedPr
     """Run `mkdocs build --strict` on a project folder; return the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=project, capture_output=True, text=True, env={**os.environ, **env}, timeout=900,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=900,
     )
 
 

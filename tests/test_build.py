@@ -52,7 +52,8 @@ def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None
     done = mkdocs_build(ROOT, tmp_path / "site", KF_EXECUTE="0")
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert "seed_facts" in html and "Total params" not in html
+    assert "seed_facts" in html
+    assert "Total params" not in html
 
 
 def test_makefile_serves_with_the_probed_flags() -> None:

@@ -12,25 +12,31 @@ from hypothesis import strategies as st
 
 from kf import convmath
 
-conv_configs = st.fixed_dictionaries({
-    "height": st.integers(1, 40),
-    "width": st.integers(1, 40),
-    "groups": st.sampled_from([1, 1, 2, 4]),
-    "c_in_per_group": st.integers(1, 6),
-    "filters_per_group": st.integers(1, 6),
-    "kernel_h": st.integers(1, 11),
-    "kernel_w": st.integers(1, 11),
-    "stride": st.integers(1, 4),
-    "padding": st.sampled_from(convmath.PADDINGS),
-    "dilation": st.integers(1, 3),
-})
+conv_configs = st.fixed_dictionaries(
+    {
+        "height": st.integers(1, 40),
+        "width": st.integers(1, 40),
+        "groups": st.sampled_from([1, 1, 2, 4]),
+        "c_in_per_group": st.integers(1, 6),
+        "filters_per_group": st.integers(1, 6),
+        "kernel_h": st.integers(1, 11),
+        "kernel_w": st.integers(1, 11),
+        "stride": st.integers(1, 4),
+        "padding": st.sampled_from(convmath.PADDINGS),
+        "dilation": st.integers(1, 3),
+    }
+)
 
 
 def keras_conv(cfg: dict) -> tuple[keras.layers.Conv2D, tuple[int, int, int, int]]:
     """The Keras layer a config describes, and its input shape."""
     layer = keras.layers.Conv2D(
-        cfg["filters_per_group"] * cfg["groups"], (cfg["kernel_h"], cfg["kernel_w"]),
-        strides=cfg["stride"], padding=cfg["padding"], dilation_rate=cfg["dilation"], groups=cfg["groups"],
+        cfg["filters_per_group"] * cfg["groups"],
+        (cfg["kernel_h"], cfg["kernel_w"]),
+        strides=cfg["stride"],
+        padding=cfg["padding"],
+        dilation_rate=cfg["dilation"],
+        groups=cfg["groups"],
     )
     return layer, (1, cfg["height"], cfg["width"], cfg["c_in_per_group"] * cfg["groups"])
 
@@ -40,7 +46,7 @@ def keras_conv(cfg: dict) -> tuple[keras.layers.Conv2D, tuple[int, int, int, int
 def test_output_shape_params_and_macs_agree_with_keras(cfg: dict) -> None:
     assume(cfg["stride"] == 1 or cfg["dilation"] == 1)  # Keras refuses strides > 1 with dilation > 1
     layer, input_shape = keras_conv(cfg)
-    _, h, w, c_in = input_shape
+    c_in = input_shape[3]
     c_out = layer.filters
     try:
         keras_shape = layer.compute_output_shape(input_shape)
@@ -80,8 +86,10 @@ def test_receptive_field_matches_the_gradient_support_in_keras(chain: list[tuple
     import tensorflow as tf
 
     x = tf.Variable(tf.zeros((1, size, 1, 1)))
-    layers = [keras.layers.Conv2D(1, (k, 1), strides=(s, 1), dilation_rate=(d, 1), use_bias=False,
-                                  kernel_initializer="ones") for k, s, d in chain]
+    layers = [
+        keras.layers.Conv2D(1, (k, 1), strides=(s, 1), dilation_rate=(d, 1), use_bias=False, kernel_initializer="ones")
+        for k, s, d in chain
+    ]
     with tf.GradientTape() as tape:
         y = x
         for layer in layers:

@@ -15,12 +15,32 @@ from kf.facts import arithmetic_layer_facts, keras_layer_facts, seed_facts
 
 # Checked by hand: k·k·C_in·C_out + C_out, ⌊(28 − k)/1⌋ + 1, H·W·C_out·k·k·C_in, ...
 HAND_CHECKED = {
-    "small": dict(filters=64, kernel=3, params=640, shape_valid=(26, 26, 64), shape_same=(28, 28, 64),
-                  activations=43_264, macs_valid=389_376, macs_same=451_584, receptive_field=3,
-                  next_dense_params=432_650, next_conv_params=36_928),
-    "large": dict(filters=32, kernel=7, params=1_600, shape_valid=(22, 22, 32), shape_same=(28, 28, 32),
-                  activations=15_488, macs_valid=758_912, macs_same=1_229_312, receptive_field=7,
-                  next_dense_params=154_890, next_conv_params=18_496),
+    "small": dict(
+        filters=64,
+        kernel=3,
+        params=640,
+        shape_valid=(26, 26, 64),
+        shape_same=(28, 28, 64),
+        activations=43_264,
+        macs_valid=389_376,
+        macs_same=451_584,
+        receptive_field=3,
+        next_dense_params=432_650,
+        next_conv_params=36_928,
+    ),
+    "large": dict(
+        filters=32,
+        kernel=7,
+        params=1_600,
+        shape_valid=(22, 22, 32),
+        shape_same=(28, 28, 32),
+        activations=15_488,
+        macs_valid=758_912,
+        macs_same=1_229_312,
+        receptive_field=7,
+        next_dense_params=154_890,
+        next_conv_params=18_496,
+    ),
 }
 TABLE_ROWS = {  # row label prefix -> (3×3 cell, 7×7 cell, ratio cell)
     "Parameters": ("640", "1,600", "2.5×"),
@@ -80,7 +100,8 @@ def text_of(node) -> str:
 def test_built_table_shows_every_fact(built_site: Path) -> None:
     tables = [t for t in page(built_site).find_all("table") if "Conv2D(64, (3,3))" in t.get_text()]
     assert len(tables) == 1, "the comparison table is missing"
-    rows = {text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")[1:]] for tr in tables[0].find_all("tr")[1:]}
+    body = tables[0].find_all("tr")[1:]
+    rows = {text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")[1:]] for tr in body}
     for label, cells in TABLE_ROWS.items():
         matches = [row for name, row in rows.items() if name.startswith(label)]
         assert matches, f"no row starting {label!r} in {list(rows)}"
@@ -98,7 +119,8 @@ def test_built_prose_shows_the_facts(built_site: Path) -> None:
 def test_built_page_shows_executed_output(built_site: Path) -> None:
     text = text_of(page(built_site).find("article"))
     assert "Do not pass an `input_shape`/`input_dim` argument to a layer" in text
-    assert text.count("Total params: 640") == 1 and "Total params: 1,600" in text
+    assert text.count("Total params: 640") == 1
+    assert "Total params: 1,600" in text
 
 
 @pytest.mark.slow
@@ -112,7 +134,8 @@ def test_figure_has_alt_text_and_theme_colours(built_site: Path) -> None:
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "index.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "index.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| Parameters (weights + biases) | 640 | 1,600 | 2.5× |" in done.stdout

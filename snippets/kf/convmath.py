@@ -62,8 +62,13 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: Padding =
 
 def conv_params(kernel_h: int, kernel_w: int, c_in: int, c_out: int, groups: int = 1, bias: bool = True) -> int:
     """Trainable parameters of Conv2D: k_h·k_w·(C_in/groups)·C_out (+ C_out biases)."""
-    for name, value in (("kernel height", kernel_h), ("kernel width", kernel_w), ("input channels", c_in),
-                        ("filters", c_out), ("groups", groups)):
+    for name, value in (
+        ("kernel height", kernel_h),
+        ("kernel width", kernel_w),
+        ("input channels", c_in),
+        ("filters", c_out),
+        ("groups", groups),
+    ):
         check_int(name, value)
     if c_in % groups or c_out % groups:
         raise ValueError(f"groups ({groups}) must divide input channels ({c_in}) and filters ({c_out})")
@@ -76,8 +81,9 @@ def conv_macs(out_h: int, out_w: int, kernel_h: int, kernel_w: int, c_in: int, c
     return check_int("output height", out_h) * check_int("output width", out_w) * weights
 
 
-def receptive_field(kernels: list[int], strides: list[int] | None = None,
-                    dilations: list[int] | None = None) -> tuple[int, int]:
+def receptive_field(
+    kernels: list[int], strides: list[int] | None = None, dilations: list[int] | None = None
+) -> tuple[int, int]:
     """Receptive field and jump after a chain of layers: r ← r + d·(k−1)·j, j ← j·s."""
     strides = strides or [1] * len(kernels)
     dilations = dilations or [1] * len(kernels)

@@ -78,7 +78,7 @@ def keras_layer_facts(filters: int, kernel: int, input_shape: tuple[int, int, in
     next_conv = keras.layers.Conv2D(NEXT_CONV_FILTERS, (3, 3))
     next_conv(valid.output)
 
-    h, w, c_in = input_shape
+    c_in = input_shape[2]
     out_valid, out_same = _shape(valid), _shape(same)
     return LayerFacts(
         filters=filters,
@@ -93,6 +93,8 @@ def keras_layer_facts(filters: int, kernel: int, input_shape: tuple[int, int, in
         next_dense_params=dense.count_params(),
         next_conv_params=next_conv.count_params(),
     )
+
+
 # --8<-- [end:keras]
 
 
@@ -101,8 +103,11 @@ def arithmetic_layer_facts(filters: int, kernel: int, input_shape: tuple[int, in
     h, w, c_in = input_shape
 
     def shape(padding: convmath.Padding) -> tuple[int, int, int]:
-        return (convmath.conv_output_size(h, kernel, padding=padding),
-                convmath.conv_output_size(w, kernel, padding=padding), filters)
+        return (
+            convmath.conv_output_size(h, kernel, padding=padding),
+            convmath.conv_output_size(w, kernel, padding=padding),
+            filters,
+        )
 
     out_valid, out_same = shape("valid"), shape("same")
     activations = out_valid[0] * out_valid[1] * filters

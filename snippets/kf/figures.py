@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 # Stand-in colours: replaced in the SVG by Material's CSS variables, so text and axes follow the theme.
 FOREGROUND = "#0a0b0c"
@@ -74,7 +74,7 @@ def _scoped_ids(svg: str, prefix: str) -> str:
 
 def _themed(svg: str) -> str:
     """Replace stand-in colours with theme CSS variables; drop the prologue, metadata and global CSS."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
     svg = re.sub(r"\s*<style[^>]*>.*?</style>", "", svg, flags=re.S)  # matplotlib's `*{...}` would style the page
     for colour, variable in THEME_COLOURS.items():

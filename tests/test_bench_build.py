@@ -1,0 +1,39 @@
+"""scripts/bench_build.py's pure parts: the largest page, and its arguments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench_build import largest_page
+from conftest import ROOT
+
+
+def test_largest_page_names_the_biggest_html_file(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text("x" * 10)
+    (tmp_path / "a" / "index.html").write_text("x" * 30)
+    (tmp_path / "big.js").write_text("x" * 100)  # not a page
+    assert largest_page(tmp_path) == ("a/index.html", 30)
+
+
+def test_largest_page_refuses_a_folder_without_pages(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no HTML pages"):
+        largest_page(tmp_path)
+
+
+def test_bad_repeat_is_refused_before_any_work() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_build.py"), "--repeat", "0"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "--repeat must be at least 1" in done.stderr
+    assert (
+        "--skip-full"
+        in subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "bench_build.py"), "--help"], capture_output=True, text=True
+        ).stdout
+    )

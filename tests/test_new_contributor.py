@@ -1,0 +1,57 @@
+"""A new contributor's first page, end to end, in a copy of the project: template, strict build, its own test."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, copy_project, mkdocs_build
+
+pytestmark = pytest.mark.slow
+NAME = "my_first_page"
+
+
+def test_new_page_builds_shows_its_output_and_passes_its_own_test(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    (project / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "conftest.py", project / "tests" / "conftest.py")
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")  # pytest's markers and options
+
+    # 1. Copy the template trio under a new name.
+    done = subprocess.run(
+        [sys.executable, "scripts/new_page.py", NAME], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"created tests/test_{NAME}.py" in done.stdout
+    assert (project / "mkdocs.yml").read_text(encoding="utf-8").endswith(f"  - My first page: {NAME}.md\n")
+
+    # 2. Build the site strictly.
+    site = tmp_path / "site"
+    built = mkdocs_build(project, site)
+    assert built.returncode == 0, built.stdout + built.stderr
+
+    # 3. The new page shows its executed output, its rendered prose, its figure and its folded answer...
+    page = BeautifulSoup((site / NAME / "index.html").read_text(encoding="utf-8"), "html.parser")
+    text = re.sub(r"\s+", " ", page.find("article").get_text(" "))
+    assert "Conv2D(16, (5,5)) on 28×28×1: 416 parameters, output (24, 24, 16)" in text
+    assert "on a 28×28×1 input has 416 parameters" in text
+    assert page.select_one("figure.kf-figure svg[role=img]")["aria-label"].endswith("7×7 has 800")
+    assert page.select_one("details.question")
+    assert page.select_one("h1").get_text(strip=True).startswith("My first page")
+
+    # ...and its generated test passes, slow HTML check included.
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", f"tests/test_{NAME}.py", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
+    assert "2 passed" in tested.stdout

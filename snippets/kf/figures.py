@@ -88,7 +88,9 @@ def svg_figure(fig: matplotlib.figure.Figure, alt: str, caption: str = "") -> st
     if not alt.strip():
         raise ValueError("every figure needs alt text")
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    # The svg.* settings act at save time, and callers often save after their `with style():` block.
+    with plt.rc_context({key: STYLE[key] for key in ("svg.fonttype", "svg.hashsalt")}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = _themed(buffer.getvalue())
     svg = _scoped_ids(svg, "fig-" + hashlib.sha256(alt.encode()).hexdigest()[:8])

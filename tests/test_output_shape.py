@@ -116,7 +116,7 @@ def page(site: Path) -> BeautifulSoup:
 def text_of(node) -> str:
     """Visible text with whitespace folded."""
     text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%×])", r"\1", text).replace("( ", "(").strip()
+    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
 
 
 @pytest.mark.slow

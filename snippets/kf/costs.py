@@ -48,7 +48,8 @@ def activation_bytes(shape: Sequence[int], batch: int = 1, bytes_per_value: int 
     values = 1
     for dim in shape:
         values *= convmath.check_int("shape dimension", dim)
-    return values * convmath.check_int("batch", batch) * convmath.check_int("bytes per value", bytes_per_value, maximum=16)
+    per_value = convmath.check_int("bytes per value", bytes_per_value, maximum=16)
+    return values * convmath.check_int("batch", batch) * per_value
 
 
 def binary_size(n_bytes: int) -> str:

@@ -66,7 +66,11 @@ def time_conv(filters: int, kernel: int, input_shape: tuple[int, int, int] = (28
 
     from kf import convmath
 
-    for name, value in (("filters", filters), ("kernel", kernel), ("batch", batch), *zip(("height", "width", "channels"), input_shape)):
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
+    named = {"filters": filters, "kernel": kernel, "batch": batch, "height": input_shape[0],
+             "width": input_shape[1], "channels": input_shape[2]}
+    for name, value in named.items():
         convmath.check_int(name, value)
     convmath.conv_output_size(input_shape[0], kernel)  # a kernel larger than the input fails here, clearly
     keras.utils.set_random_seed(seed)

@@ -69,6 +69,8 @@ def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "seed_facts" in html and "Total params" not in html
+    for page in sorted((tmp_path / "site").rglob("*.html")):  # every executed fence became a code block
+        assert "```" not in page.read_text(encoding="utf-8"), page.relative_to(tmp_path / "site")
 
 
 def test_makefile_serves_with_the_probed_flags() -> None:

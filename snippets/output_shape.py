@@ -75,10 +75,26 @@ for n in range(1, 33):
                 assert ours == theirs, (n, k, s, padding, ours, theirs)
                 agree += 1
                 no_output += ours is None
-grid_checked = agree
 print(f"{agree} combinations of n = 1…32, k ∈ {{1, 2, 3, 5, 7}}, s ∈ {{1, 2, 3}}, valid/same: "
       f"all agree with Keras ({no_output} of them have no output in either).")
 # --8<-- [end:grid]
+
+# --8<-- [start:grid-table]
+from kf import convmath
+from kf.render import table
+from kf.shapes import keras_output_size
+
+rows = []
+for n in (28, 27):
+    for k in (3, 7):
+        for s in (1, 2, 3):
+            cells = []
+            for padding in ("valid", "same"):
+                ours, theirs = convmath.conv_output_size(n, k, s, padding), keras_output_size(n, k, s, padding)
+                cells.append(f"{ours} / {theirs}" + (" ✓" if ours == theirs else " ✗"))
+            rows.append((n, k, s, *cells))
+print(table(["n", "k", "s", "`valid`: formula / Keras", "`same`: formula / Keras"], rows))
+# --8<-- [end:grid-table]
 
 # --8<-- [start:myth]
 import keras

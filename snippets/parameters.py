@@ -78,7 +78,7 @@ with style():
         for (i, j), value in np.ndenumerate(values):
             if i % 2 == 0:  # label every other kernel size, so the numbers stay legible
                 short = f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:.0f}"
-                ax.text(j, i, short, ha="center", va="center", fontsize=7,
+                ax.text(j, i, short, ha="center", va="center", fontsize=8,
                         color="black" if value > norm.vmin * (norm.vmax / norm.vmin) ** 0.55 else "white")
     axes[0].set_ylabel("kernel")
     fig.colorbar(image, ax=axes, label="parameters (log scale)", pad=0.02)

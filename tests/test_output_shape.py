@@ -139,6 +139,12 @@ def test_built_tables(built_site: Path) -> None:
     got = {(int(r[0]), int(r[1]), int(r[2])): (int(r[5]), int(r[6]))
            for r in ([text_of(td) for td in tr.find_all("td")] for tr in same[0].find_all("tr")[1:])}
     assert got == SAME_PADDING
+    both = [t for t in tables if "formula / Keras" in t.get_text()]
+    assert len(both) == 1
+    grid = [[text_of(td) for td in tr.find_all("td")] for tr in both[0].find_all("tr")[1:]]
+    assert len(grid) == 12 and all(row[3].endswith("✓") and row[4].endswith("✓") for row in grid)
+    assert ["28", "7", "2", "11 / 11 ✓", "14 / 14 ✓"] in grid  # ⌊(28 − 7)/2⌋ + 1 and ⌈28/2⌉
+    assert ["27", "3", "3", "9 / 9 ✓", "9 / 9 ✓"] in grid  # ⌊24/3⌋ + 1 and ⌈27/3⌉
     myth = [t for t in tables if "of the input's 784" in t.get_text()]
     assert len(myth) == 1
     assert [tuple(text_of(td) for td in tr.find_all("td")[1:]) for tr in myth[0].find_all("tr")[1:]] == MYTH_ROWS

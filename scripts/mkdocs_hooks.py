@@ -36,6 +36,28 @@ def _without_execution(config):
     return config
 
 
+# An executed fence's first line: ```python exec="on" session="x" title="..." ...
+_EXEC_FENCE = re.compile(r'^(?P<head>[ \t]*(?:`{3,}|~{3,})python)\b(?P<options>[^\n]*\bexec="on"[^\n]*)$', re.M)
+
+
+def _plain_fence(match: re.Match[str]) -> str:
+    """The same fence without markdown-exec's options, keeping only its title."""
+    title = re.search(r'\btitle="[^"]*"', match["options"])
+    return match["head"] + (" " + title.group(0) if title else "")
+
+
+def on_page_markdown(markdown, page, config, files):
+    """With execution off, strip exec options from fences.
+
+    Without markdown-exec, SuperFences rejects a fence whose options it does not know
+    (exec, session, source, ...) and leaves its ``` lines as text; the next fence then pairs
+    with the wrong ``` and swallows headings, so anchors vanish and the strict build fails.
+    """
+    if execution_enabled():
+        return markdown
+    return _EXEC_FENCE.sub(_plain_fence, markdown)
+
+
 def on_config(config):
     """Put snippets/ first on sys.path, so pages can `import kf` without installing anything."""
     global _snippets_dir

@@ -74,13 +74,13 @@ CLAIMS = [
     Claim("fewer-params", "The 64×3×3 layer has fewer parameters than the 32×7×7 layer.",
           "The 64×3×3 layer has fewer parameters.", "True",
           "Keras counts **{s.params}** for `Conv2D(64, (3,3))` and **{l.params}** for `Conv2D(32, (7,7))`.",
-          "index.md#1-parameters"),
+          "parameters.md#the-formula"),
     Claim("ratio", "It has more than 2.5 times fewer.",
           "More than 2.5 times fewer.", "False",
           "The ratio is **exactly {param_ratio}** ({l.params} ÷ {s.params}), because Keras counts the biases too. "
           "Only the weights alone ({l_weights} ÷ {s_weights}) give more, about "
           "{weight_ratio}.",
-          "index.md#1-parameters"),
+          "parameters.md#the-formula"),
     Claim("local", "MNIST digits are made of small local patterns, so small kernels suffice.",
           "Small patterns, so small kernels suffice.", "Half-true",
           "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
@@ -106,7 +106,7 @@ CLAIMS = [
           "trimmed, nothing is downsampled; with `padding=\"same\"` it stays {l.shape_same[0]}×{l.shape_same[1]}. "
           "Downsampling comes from a stride (a 3×3 with `strides=2` gives {stride2_shape[0]}×{stride2_shape[1]}) "
           "or from pooling (`MaxPooling2D(2)` gives {pool_shape[0]}×{pool_shape[1]}).",
-          "index.md#3-the-end-goal-turning-space-into-channels"),
+          "output_shape.md#the-downsampling-myth"),
     Claim("params-are-cost", "Comparing parameter counts is enough (what the answer leaves out).",
           "Comparing parameters is enough.", "False",
           "Per image the 3×3 layer needs {s.macs_valid} MACs against {l.macs_valid}, but it writes "
@@ -114,7 +114,7 @@ CLAIMS = [
           "`Flatten` + `Dense(10)` after it needs **{s.next_dense_params}** parameters against "
           "{l.next_dense_params}. Filters cost most in the next layer, and memory traffic, not MACs, often sets "
           "the speed.",
-          "index.md#what-the-answer-leaves-out-compute-and-memory"),
+          "compute.md#why-macs-do-not-predict-speed"),
 ]
 CLAIMS_BY_SLUG = {claim.slug: claim for claim in CLAIMS}
 
@@ -146,7 +146,13 @@ from collections import Counter
 
 from kf.render import table
 
-CHAPTER_TITLES = {"index.md": "The answer", "receptive_field.md": "Receptive field"}
+CHAPTER_TITLES = {
+    "index.md": "The answer",
+    "parameters.md": "Parameters",
+    "compute.md": "Compute & memory",
+    "output_shape.md": "Output shape",
+    "receptive_field.md": "Receptive field",
+}
 
 print(table(["#", "Claim", "Verdict", "Explained in"],
             [(n, f"[{c.short}](#{c.slug})", f"**{c.verdict}**",

@@ -138,3 +138,26 @@ def keras_layer(layer: Mapping[str, object]):
                                             depth_multiplier=layer["multiplier"], dilation_rate=layer["dilation"])
     pool = keras.layers.MaxPooling2D if layer["type"] == "maxpool" else keras.layers.AveragePooling2D
     return pool(layer["pool"], strides=layer["stride"], padding=padding)
+
+
+def conv(filters: int, kernel: int, padding: str = "valid", stride: int = 1) -> dict[str, object]:
+    """A square Conv2D layer as the calculator writes it."""
+    return {"type": "conv", "filters": filters, "kh": kernel, "kw": kernel, "stride": stride, "dilation": 1,
+            "groups": 1, "padding": padding}
+
+
+# The calculator's presets (its JavaScript holds the same; tests/test_calculator.py checks they match).
+PRESETS: dict[str, dict[str, object]] = {
+    "seed": {"a": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(64, 3)]},
+             "b": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(32, 7)]}},
+    "vgg": {"a": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 3, "same")] * 3},
+            "b": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 7, "same")]}},
+    "vggstages": {"a": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [
+        conv(32, 3, "same"), conv(32, 3, "same"), {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"},
+        conv(64, 3, "same"), conv(64, 3, "same"), {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"}]},
+        "b": None},
+    "convnext": {"a": {"input": {"h": 56, "w": 56, "c": 96}, "layers": [
+        {"type": "depthwise", "multiplier": 1, "kh": 7, "kw": 7, "stride": 1, "dilation": 1, "padding": "same"},
+        conv(384, 1), conv(96, 1)]},
+        "b": {"input": {"h": 56, "w": 56, "c": 96}, "layers": [conv(96, 7, "same"), conv(384, 1), conv(96, 1)]}},
+}

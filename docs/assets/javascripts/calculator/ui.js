@@ -341,7 +341,7 @@
     var metricNames = ["Parameters", "MACs", "Activations", "Receptive field (last layer)"];
     var summaryTable = el("table", { class: "kf-calc-summary", id: "kf-summary" }, [
       el("caption", { text: "Stack B against stack A, in total" }),
-      el("thead", {}, [el("tr", {}, ["", "Stack A", "Stack B", "B \u00f7 A"].map(function (h) {
+      el("thead", {}, [el("tr", {}, ["In total", "Stack A", "Stack B", "B \u00f7 A"].map(function (h) {
         return el("th", { scope: "col", text: h });
       }))]),
     ]);

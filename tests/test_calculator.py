@@ -281,7 +281,8 @@ def test_typing_a_layer_recomputes_it(page) -> None:
     rows = table_rows(page, "a")
     assert rows[1][1:3] == ["22 × 22 × 32", "1,600"]
     assert page.locator("#kf-summary tbody tr").first.text_content().count("1,600") == 2
-    assert "calc=v1.28x28x1_c32k7x7s1d1g1v" in page.url  # the link follows the form
+    page.wait_for_function("window.kfCalculator.urlUpToDate()")  # the link follows a moment after typing
+    assert "calc=v1.28x28x1_c32k7x7s1d1g1v" in page.url
 
 
 @pytest.mark.browser
@@ -370,6 +371,7 @@ def test_a_link_restores_the_configuration(page) -> None:
     field(page, "b", 0, "filters").fill("48")
     page.select_option("#kf-a-l1-type", "maxpool")
     before = {key: table_rows(page, key) for key in ("a", "b")}
+    page.wait_for_function("window.kfCalculator.urlUpToDate()")
     link = page.url
     assert "?calc=v1." in link
     page.goto("about:blank")

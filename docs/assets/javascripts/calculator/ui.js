@@ -11,7 +11,7 @@
   var KEYS = ["a", "b"];
   var state = null;
   var view = { a: null, b: null };  // per stack: its elements, so a recompute only writes text
-  var root, urlAlert, compareBox, presetSelect, stacksBox, summaryWrap, summaryRows;
+  var root, urlAlert, compareBox, presetSelect, stacksBox, resultsBox, summaryWrap, summaryRows;
   var lastQuery = null;
 
   function el(tag, props, children) {
@@ -146,12 +146,18 @@
       el("h2", { id: "kf-" + key + "-title", text: "Stack " + letter }),
       el("fieldset", { class: "kf-calc-input" }, [el("legend", { text: "Input (height \u00d7 width \u00d7 channels)" })].concat(inputs)),
       list, add,
-      el("div", { class: "kf-calc-scroll", tabindex: "0", role: "region", "aria-label": "Stack " + letter + " results" }, [table]),
     ]);
+    // The tables sit below both forms, at full width: seven columns do not fit half a page.
+    var wrap = el("div", { class: "kf-calc-scroll", id: "kf-results-" + key, tabindex: "0", role: "region",
+      "aria-label": "Stack " + letter + " results" }, [table]);
     v.section = section;
+    v.wrap = wrap;
     var old = document.getElementById("kf-stack-" + key);
     if (old) stacksBox.replaceChild(section, old); else stacksBox.appendChild(section);
-    section.hidden = key === "b" && !state.compare;
+    var oldWrap = document.getElementById("kf-results-" + key);
+    if (oldWrap) resultsBox.replaceChild(wrap, oldWrap);
+    else if (key === "a") resultsBox.insertBefore(wrap, resultsBox.firstChild); else resultsBox.appendChild(wrap);
+    section.hidden = wrap.hidden = key === "b" && !state.compare;
     recompute();
     if (focusId) {
       var target = document.getElementById(focusId);
@@ -266,7 +272,19 @@
     setText(rows[3].cells[2], rf(outB));
   }
 
+  // The link follows the form a moment after the last change: browsers throttle (and Chromium ignores
+  // past ~200 in 10 s) history updates, and one per keystroke would cost more than the recompute itself.
+  var URL_DELAY_MS = 250;
+  var urlTimer = null;
+
+  function scheduleUrl() {
+    if (urlTimer !== null) clearTimeout(urlTimer);
+    urlTimer = setTimeout(writeUrl, URL_DELAY_MS);
+  }
+
   function writeUrl() {
+    if (urlTimer !== null) { clearTimeout(urlTimer); urlTimer = null; }
+    if (!state) return;
     var encoded = core.encode(state);
     if (encoded === null) return;
     var url = new URL(window.location.href);
@@ -284,7 +302,7 @@
     var outA = updateStack("a");
     var outB = updateStack("b");
     updateSummary(outA, outB);
-    writeUrl();
+    scheduleUrl();
   }
 
   // ---- Loading state ------------------------------------------------------------------------------
@@ -293,6 +311,7 @@
     compareBox.checked = state.compare;
     view.a = view.b = null;
     stacksBox.textContent = "";
+    resultsBox.textContent = "";
     // Build both, then compute once (render() recomputes only when both exist).
     render("a");
     render("b", focusId);
@@ -330,7 +349,7 @@
     compareBox = el("input", { type: "checkbox", id: "kf-compare" });
     compareBox.addEventListener("change", function () {
       state.compare = compareBox.checked;
-      view.b.section.hidden = !state.compare;
+      view.b.section.hidden = view.b.wrap.hidden = !state.compare;
       recompute();
     });
     var toolbar = el("div", { class: "kf-calc-toolbar" }, [
@@ -338,6 +357,7 @@
       el("div", { class: "kf-calc-check" }, [compareBox, el("label", { for: "kf-compare", text: "Compare with a second stack (B)" })]),
     ]);
     stacksBox = el("div", { class: "kf-calc-stacks" });
+    resultsBox = el("div", { class: "kf-calc-tables" });
     var metricNames = ["Parameters", "MACs", "Activations", "Receptive field (last layer)"];
     var summaryTable = el("table", { class: "kf-calc-summary", id: "kf-summary" }, [
       el("caption", { text: "Stack B against stack A, in total" }),
@@ -355,7 +375,9 @@
     root.appendChild(urlAlert);
     root.appendChild(summaryWrap);
     root.appendChild(stacksBox);
+    root.appendChild(resultsBox);
     load(fromUrl());
+    window.addEventListener("pagehide", writeUrl);  // a reload or a bookmark right after typing keeps the edit
     window.addEventListener("popstate", function () {
       if (window.location.search !== lastQuery) load(fromUrl());
     });
@@ -370,6 +392,8 @@
     load: function (s) { load(s); },
     state: function () { return state; },
     encode: core.encode,
+    urlUpToDate: function () { return urlTimer === null; },
+    writeUrl: writeUrl,
   };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);

@@ -36,6 +36,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py
+	$(BIN)/python scripts/bench_calculator.py
 
 clean:
 	rm -rf site .cache .pytest_cache .hypothesis test-artifacts

@@ -56,7 +56,7 @@ def test_built_page_shows_the_python_numbers(built_site: Path) -> None:
     for needle in ("640", "1,600", "86,704,128", "1,647,378,432", "16 × 16"):
         assert needle in text, needle
     assert "counts 79,008 of the block's 79,296 parameters. The 288 it leaves out" in text
-    assert "per channel (192) and the layer scale (96)" in text
+    assert "per channel (192) and the layer scale (96); GELU and the residual addition have none" in text
     assert soup.select_one("#kf-calculator") is not None
     scripts = [s.get("src", "") for s in soup.find_all("script")]
     assert "../assets/javascripts/calculator/core.js" in scripts and "../assets/javascripts/calculator/ui.js" in scripts

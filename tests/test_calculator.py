@@ -326,6 +326,18 @@ def test_cross_field_problems_are_named_at_the_right_field(page) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
+def test_layers_after_a_problem_say_what_they_wait_for(page) -> None:
+    open_calc(page, "?calc=v1.28x28x1_c0k3x3s1d1g1v_m2s2v_c8k3x3s1d1g1v")
+    assert [row[1] for row in table_rows(page, "a")[1:]] == [
+        "fix this layer", "waits for layer 1", "waits for layer 1", "fix the marked fields"]
+    field(page, "a", 0, "filters").fill("8")
+    field(page, "a", None, "c").fill("")
+    assert [row[1] for row in table_rows(page, "a")[1:-1]] == ["waits for the input"] * 3
+    assert "Enter a whole number" in error_of(page, "a", None, "c")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("query", [
     "?calc=v9.28x28x1", "?calc=garbage", "?calc=v1.", "?calc=v1.28x28_c64k3x3s1d1g1v",
     "?calc=v1.28x28x1_q1", "?calc=v1.28x28x1.28x28x1.28x28x1", "?calc=%E0%A4%A",

@@ -161,8 +161,8 @@
     recompute();
     if (focusId) {
       var target = document.getElementById(focusId);
-      if (target && !target.disabled) target.focus();
-      else if (focusId) { var fallback = document.getElementById("kf-" + key + "-add"); if (fallback) fallback.focus(); }
+      if (!target || target.disabled) target = document.getElementById("kf-" + key + "-add");
+      if (target) target.focus();
     }
   }
 
@@ -208,15 +208,15 @@
     var inputOk = inShape.every(function (p) { return !p.error; });
     setText(v.inputRow.cells[1], inputOk ? shapeText(inShape.map(function (p) { return p.value; })) : "\u2014");
     setText(v.inputRow.cells[4], inputOk ? core.fmt(inShape[0].value * inShape[1].value * inShape[2].value) : "\u2014");
-    var firstBad = -1;
+    var ownError = {};
+    out.errors.forEach(function (e) { ownError[e.layer] = true; });
+    var firstBad = -1;  // the first layer with a problem of its own; later layers wait for it
     out.layers.forEach(function (r, i) {
       var row = v.rows[i];
       setText(row.cells[0], (i + 1) + ". " + layerName(stack.layers[i]));
       if (!r) {
-        if (firstBad < 0) firstBad = i;
-        var note = out.errors.some(function (e) { return e.layer === i; }) ? "fix this layer" :
-          firstBad >= 0 && firstBad < i ? "waits for layer " + (firstBad + 1) : "waits for the input";
-        if (!inputOk && firstBad === i && !out.errors.some(function (e) { return e.layer === i; })) note = "waits for the input";
+        var note = ownError[i] ? "fix this layer" : firstBad >= 0 ? "waits for layer " + (firstBad + 1) : "waits for the input";
+        if (ownError[i] && firstBad < 0) firstBad = i;
         setText(row.cells[1], note);
         for (var c = 2; c < 7; c++) setText(row.cells[c], "\u2014");
         row.tr.className = "kf-calc-bad";

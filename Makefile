@@ -44,6 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py
+	$(BIN)/python scripts/bench_calculator.py
 
 clean:
 	rm -rf site .cache .pytest_cache .hypothesis test-artifacts

@@ -1,8 +1,9 @@
-"""Build benchmarks on this machine: cold, warm and no-execution builds, serve reload, test suites, largest page.
+"""Build benchmarks on this machine: cold, warm and no-execution builds, serve reload, test suites, largest page;
+and the transfer weight of every page (its HTML and everything it loads, measured in Chromium).
 
-Prints a table; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`.
+Prints tables; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`.
 The test suites run once each (the full suite builds and serves the site several times); --skip-full leaves
-the full suite out.
+the full suite out; --weights-only prints only the page weights.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from serve_probe import time_page_edit  # noqa: E402
+from site_browser import launch, missing_browser_parts, serve_directory  # noqa: E402
 
 CACHES = (".cache",)  # build caches that `make clean` drops; a cold build starts without them
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"}
@@ -108,14 +110,72 @@ def built_largest_page(project: Path) -> tuple[str, int]:
         return largest_page(Path(out))
 
 
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site as a URL path ('' for the home page), 404.html left out."""
+    pages = [html.relative_to(site).as_posix() for html in sorted(site.rglob("*.html"))]
+    return [page.removesuffix("index.html") for page in pages if page != "404.html"]
+
+
+def served_size(site: Path, base: str, request) -> int:
+    """Bytes the static server sent for a request: the file's size (Chromium reports 0 for a worker script)."""
+    if request.url.startswith(base):
+        path = request.url[len(base):].split("?")[0].split("#")[0]
+        file = site / path / "index.html" if path == "" or path.endswith("/") else site / path
+        if file.is_file():
+            return file.stat().st_size
+    return max(request.sizes()["responseBodySize"], 0)
+
+
+def page_weights(project: Path) -> list[tuple[str, int, int, int]]:
+    """(page, requests, HTML bytes, total bytes) for every page, loaded once in Chromium with an empty cache."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as out:
+        site = Path(out)
+        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
+                              cwd=project, capture_output=True, text=True, env={**os.environ, **ENV})
+        if done.returncode != 0:
+            sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+        with serve_directory(site) as url, sync_playwright() as playwright:
+            browser = launch(playwright)
+            for page_path in site_pages(site):
+                context = browser.new_context()  # a new context: nothing cached from the previous page
+                page = context.new_page()
+                responses = []
+                context.on("requestfinished", lambda request, seen=responses: seen.append(request))
+                page.goto(url + page_path, wait_until="networkidle")
+                sizes = {r.url: served_size(site, url, r) for r in responses if not r.url.startswith("data:")}
+                html = sizes.get(url + page_path, 0)
+                rows.append(("/" + page_path, len(sizes), html, sum(sizes.values())))
+                context.close()
+            browser.close()
+    return rows
+
+
+def print_weights(rows: list[tuple[str, int, int, int]]) -> None:
+    """The page-weight table."""
+    print("\ntransfer weight per page (uncompressed; HTML + every CSS, JS, font, image and JSON it loads):\n")
+    print(f"| {'page':<30} | {'requests':>8} | {'HTML (KiB)':>10} | {'total (KiB)':>11} |")
+    print(f"| {'-' * 30} | {'-' * 7}: | {'-' * 9}: | {'-' * 10}: |")
+    for page, requests, html, total in rows:
+        print(f"| {page:<30} | {requests:>8} | {html / 1024:>10.1f} | {total / 1024:>11.1f} |")
+
+
 def main() -> None:
     """Measure and print the build figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="runs per build/serve figure (median reported)")
     parser.add_argument("--skip-full", action="store_true", help="do not time the full test suite (the long one)")
+    parser.add_argument("--weights-only", action="store_true", help="only the page weights, no build timings")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+
+    if args.weights_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            weights(copy_project(Path(tmp) / "project"))
+        return
 
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,6 +213,17 @@ def main() -> None:
         print(note)
     if args.skip_full:
         print("full test suite: skipped (--skip-full)")
+    with tempfile.TemporaryDirectory() as tmp:
+        weights(copy_project(Path(tmp) / "project"))
+
+
+def weights(project: Path) -> None:
+    """Measure and print the page weights, or say why not."""
+    missing = missing_browser_parts()
+    if missing:
+        print(f"\ntransfer weight per page: skipped, {missing} is missing")
+        return
+    print_weights(page_weights(project))
 
 
 if __name__ == "__main__":

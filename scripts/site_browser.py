@@ -1,0 +1,55 @@
+"""Serve a built site on loopback and open it in Debian's Chromium: shared by the browser tests and benches."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+# No sandbox: CI runs as root. No background networking: the browser itself must not phone home either.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, no request log on stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Serve root on 127.0.0.1 at a free port in a background thread; yield the base URL."""
+    if not (root / "index.html").is_file():
+        raise ValueError(f"{root} holds no built site (no index.html)")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def missing_browser_parts() -> str | None:
+    """What is missing to drive Chromium (Playwright for Python or /usr/bin/chromium), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python"
+    if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
+        return f"Chromium at {CHROMIUM}"
+    return None
+
+
+def launch(playwright):
+    """Headless Debian Chromium through Playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,0 +1,166 @@
+"""Every page of the built site, opened in Chromium in light and dark mode, as a reader would see it.
+
+Pages are discovered from the built site (every *.html but 404.html), so pages added later are checked
+too. Each page is visited once per colour scheme; the tests below then check what the visits saw:
+console errors, requests leaving localhost, images, figures, math, accessibility (axe-core), and
+search. Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser_support import browser, local_only, site_url  # noqa: F401 - fixtures
+from conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"  # re-vendor with scripts/vendor_axe.py
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+SCHEMES = {"light": "default", "dark": "slate"}  # Playwright colour scheme -> Material's data-md-color-scheme
+SERIOUS = ("serious", "critical")
+
+# What one visit collects in the page: images, labelled svgs, figures, math, the scheme in force.
+INSPECT = """async () => {
+    const images = [...document.images].map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
+                                                    alt: (i.getAttribute('alt') || '').trim()}));
+    const svgs = [...document.querySelectorAll('svg[role=img]')].map(s => (s.getAttribute('aria-label') || '').trim());
+    const figures = [];
+    for (const figure of document.querySelectorAll('figure.kf-figure')) {
+        figure.scrollIntoView({block: 'center'});
+        await new Promise(requestAnimationFrame);
+        const box = figure.getBoundingClientRect();
+        const style = getComputedStyle(figure);
+        figures.push({width: box.width, height: box.height, visible: style.visibility !== 'hidden' && style.display !== 'none',
+                      inView: box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth});
+    }
+    window.scrollTo(0, 0);
+    return {images, svgs, figures, arithmatex: document.querySelectorAll('.arithmatex').length,
+            katex: document.querySelectorAll('.katex').length, katexErrors: document.querySelectorAll('.katex-error').length,
+            scheme: document.body.getAttribute('data-md-color-scheme')};
+}"""
+
+
+def discover_pages(site: Path) -> list[str]:
+    """Every page of the built site as a URL path ('' for the home page); 404.html is no page of its own."""
+    pages = []
+    for html in sorted(site.rglob("*.html")):
+        relative = html.relative_to(site).as_posix()
+        if relative == "404.html":
+            continue
+        pages.append(relative.removesuffix("index.html"))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def visits(browser, site_url, built_site: Path) -> dict[tuple[str, str], dict]:  # noqa: F811 - fixtures
+    """Visit every page in light and dark mode once; return what each visit saw, keyed by (page, scheme)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    axe = AXE.read_text(encoding="utf-8")
+    seen = {}
+    for scheme in SCHEMES:
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        for path in discover_pages(built_site):
+            tab = context.new_page()
+            errors: list[str] = []
+            tab.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            tab.on("pageerror", lambda e, errors=errors: errors.append(f"uncaught: {e}"))
+            outside = local_only(tab, site_url)
+            tab.goto(site_url + path, wait_until="networkidle")
+            if tab.locator("#kf-calculator").count():
+                tab.wait_for_selector("#kf-calculator[data-ready=true]")
+            report = tab.evaluate(INSPECT)
+            tab.add_script_tag(content=axe)
+            report["axe"] = tab.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+                .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+            name = path.strip("/").replace("/", "_") or "index"
+            shot = SCREENSHOTS / f"{name}-{scheme}.png"
+            tab.screenshot(path=str(shot), full_page=True)
+            report.update(errors=errors, outside=list(outside), screenshot=shot)
+            seen[(path, scheme)] = report
+            tab.close()
+        context.close()
+    return seen
+
+
+def failures(visits: dict, check) -> list[str]:
+    """Run check(report) on every visit; list the problems it returns, labelled with page and scheme."""
+    found = []
+    for (path, scheme), report in visits.items():
+        found += [f"/{path} ({scheme}): {problem}" for problem in check(report)]
+    return found
+
+
+def test_every_page_is_visited(visits, built_site: Path) -> None:
+    pages = {path for path, _ in visits}
+    assert {"", "calculator/"} <= pages, pages
+    assert len(pages) == len(discover_pages(built_site)) and len(visits) == 2 * len(pages)
+
+
+def test_dark_mode_is_really_on(visits) -> None:
+    assert failures(visits, lambda r: [] if r["scheme"] else ["no data-md-color-scheme"]) == []
+    for (path, scheme), report in visits.items():
+        assert report["scheme"] == SCHEMES[scheme], (path, scheme, report["scheme"])
+
+
+def test_no_console_errors(visits) -> None:
+    assert failures(visits, lambda r: r["errors"]) == []
+
+
+def test_no_request_leaves_localhost(visits) -> None:
+    assert failures(visits, lambda r: r["outside"]) == []
+
+
+def test_images_load_and_have_alt_text(visits) -> None:
+    def check(report):
+        bad = [f"image {i['src']} did not load" for i in report["images"] if not i["ok"]]
+        bad += [f"image {i['src']} has no alt text" for i in report["images"] if not i["alt"]]
+        return bad + ["an svg[role=img] has no aria-label" for label in report["svgs"] if not label]
+    assert failures(visits, check) == []
+
+
+def test_figures_are_visible_in_both_schemes(visits) -> None:
+    def check(report):
+        return [f"figure {n} is not visible: {f}" for n, f in enumerate(report["figures"], 1)
+                if not (f["width"] > 0 and f["height"] > 0 and f["visible"] and f["inView"])]
+    assert failures(visits, check) == []
+    assert any(r["figures"] for r in visits.values()), "no figure anywhere: the check checked nothing"
+
+
+def test_math_renders(visits) -> None:
+    def check(report):
+        if report["arithmatex"] and not report["katex"]:
+            return [f"{report['arithmatex']} math blocks but no KaTeX output"]
+        return [f"{report['katexErrors']} KaTeX errors"] if report["katexErrors"] else []
+    assert failures(visits, check) == []
+    assert any(r["katex"] for r in visits.values()), "no math anywhere: the check checked nothing"
+
+
+def test_no_serious_accessibility_violations(visits) -> None:
+    def check(report):
+        return [f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in report["axe"] if v["impact"] in SERIOUS]
+    assert failures(visits, check) == []
+
+
+def test_screenshots_are_saved(visits) -> None:
+    for report in visits.values():
+        assert report["screenshot"].stat().st_size > 10_000, report["screenshot"]
+
+
+def test_search_finds_receptive_field(browser, site_url) -> None:  # noqa: F811 - fixtures
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    outside = local_only(tab, site_url)
+    tab.goto(site_url, wait_until="networkidle")
+    box = tab.locator("input.md-search__input")
+    box.click()  # on a wide screen the box is in the header; clicking it opens search
+    box.press_sequentially("receptive field", delay=20)  # Material searches on key events, not on fill()
+    results = tab.locator(".md-search-result__item")
+    results.first.wait_for(timeout=20_000)
+    assert results.count() >= 1
+    assert "receptive field" in tab.locator(".md-search-result").inner_text().lower()
+    context.close()
+    assert not outside, outside

@@ -119,7 +119,7 @@ def site_pages(site: Path) -> list[str]:
 def served_size(site: Path, base: str, request) -> int:
     """Bytes the static server sent for a request: the file's size (Chromium reports 0 for a worker script)."""
     if request.url.startswith(base):
-        path = request.url[len(base):].split("?")[0].split("#")[0]
+        path = request.url[len(base) :].split("?")[0].split("#")[0]
         file = site / path / "index.html" if path == "" or path.endswith("/") else site / path
         if file.is_file():
             return file.stat().st_size
@@ -133,8 +133,13 @@ def page_weights(project: Path) -> list[tuple[str, int, int, int]]:
     rows = []
     with tempfile.TemporaryDirectory() as out:
         site = Path(out)
-        done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-                              cwd=project, capture_output=True, text=True, env={**os.environ, **ENV})
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV},
+        )
         if done.returncode != 0:
             sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
         with serve_directory(site) as url, sync_playwright() as playwright:

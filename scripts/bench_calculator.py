@@ -58,8 +58,13 @@ def stack_query(layers: int, compare: bool) -> str:
 
 def build_site(out: Path) -> None:
     """Strict build into out; exits with the build log on failure."""
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, **ENV})
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+    )
     if done.returncode != 0:
         sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
 
@@ -116,9 +121,13 @@ def main() -> None:
             sys.exit(f"error: {site} has no calculator/index.html; build the site first")
         rows = measure(site, args.layers, args.repeat)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; Chromium headless")
-    print(f"one edit of layer 1 (every later cell changes), {args.repeat} edits per figure; target ≤ {TARGET_MS:g} ms\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; Chromium headless"
+    )
+    print(
+        f"one edit of layer 1 (every later cell changes), {args.repeat} edits per figure; target ≤ {TARGET_MS:g} ms\n"
+    )
     print(f"| {'stack':<50} | {'recompute, median (ms)':>22} | {'p95 (ms)':>8} | {'with layout, median (ms)':>24} |")
     print(f"| {'-' * 50} | {'-' * 21}: | {'-' * 7}: | {'-' * 23}: |")
     for label, plain, layout in rows:

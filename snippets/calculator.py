@@ -7,8 +7,12 @@ Run it on its own with `python snippets/calculator.py`; the page executes the sa
 from kf import stack
 from kf.render import num, shape, table
 
-NAMES = {"seed": "The question", "vgg": "VGG: 3×3 stack vs 7×7", "vggstages": "VGG-style stages",
-         "convnext": "ConvNeXt block vs dense 7×7"}
+NAMES = {
+    "seed": "The question",
+    "vgg": "VGG: 3×3 stack vs 7×7",
+    "vggstages": "VGG-style stages",
+    "convnext": "ConvNeXt block vs dense 7×7",
+}
 
 rows = []
 for name, preset in stack.PRESETS.items():
@@ -17,10 +21,24 @@ for name, preset in stack.PRESETS.items():
             continue
         results = stack.stack_results(preset[key]["input"], preset[key]["layers"])
         total = stack.totals(results)
-        rows.append((NAMES[name], key.upper(), shape(results[-1].shape), num(total["params"]), num(total["macs"]),
-                     num(total["activations"]), "{} × {}".format(*results[-1].receptive_field)))
-print(table(["Preset", "Stack", "Output shape", "Parameters", "MACs", "Activations", "Receptive field"], rows,
-            align="llrrrrr"))
+        rows.append(
+            (
+                NAMES[name],
+                key.upper(),
+                shape(results[-1].shape),
+                num(total["params"]),
+                num(total["macs"]),
+                num(total["activations"]),
+                "{} × {}".format(*results[-1].receptive_field),
+            )
+        )
+print(
+    table(
+        ["Preset", "Stack", "Output shape", "Parameters", "MACs", "Activations", "Receptive field"],
+        rows,
+        align="llrrrrr",
+    )
+)
 # --8<-- [end:presets]
 
 # --8<-- [start:keras]
@@ -69,13 +87,19 @@ for layer in block:
     keras_total += params
     counted = layer.count_params() > 0 and type(layer).__name__ in ("Conv2D", "Dense")
     mine = num(next(ours).params) if counted else "left out" + (" (no parameters)" if params == 0 else "")
-    rows.append((f"`{layer.name.removeprefix('convnext_tiny_stage_0_block_0_')}` ({type(layer).__name__})",
-                 num(params), mine))
+    rows.append(
+        (f"`{layer.name.removeprefix('convnext_tiny_stage_0_block_0_')}` ({type(layer).__name__})", num(params), mine)
+    )
 calculator_total = stack.totals(stack.stack_results(preset["input"], preset["layers"]))["params"]
 rows.append(("**Total**", num(keras_total), num(calculator_total)))
 print(table(["Keras ConvNeXt-T, stage 0, block 0", "Keras parameters", "Calculator"], rows))
 by_kind = {type(layer).__name__: layer.count_params() for layer in block}
-convnext_gap = {"keras_total": keras_total, "calculator_total": calculator_total,
-                "omitted": keras_total - calculator_total, "channels": preset["input"]["c"],
-                "layernorm": by_kind["LayerNormalization"], "layerscale": by_kind["LayerScale"]}
+convnext_gap = {
+    "keras_total": keras_total,
+    "calculator_total": calculator_total,
+    "omitted": keras_total - calculator_total,
+    "channels": preset["input"]["c"],
+    "layernorm": by_kind["LayerNormalization"],
+    "layerscale": by_kind["LayerScale"],
+}
 # --8<-- [end:convnext]

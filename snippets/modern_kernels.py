@@ -18,8 +18,12 @@ layers = {
     "SeparableConv2D(64, 3)": keras.layers.SeparableConv2D(N, K, padding="same"),
 }
 costs = {name: layer_cost(layer, (H, W, C)) for name, layer in layers.items()}
-print(table(["Layer on 56×56×64", "Parameters", "Output shape", "MACs per image"],
-            [(f"`{name}`", num(c.params), shape(c.output_shape), num(c.macs)) for name, c in costs.items()]))
+print(
+    table(
+        ["Layer on 56×56×64", "Parameters", "Output shape", "MACs per image"],
+        [(f"`{name}`", num(c.params), shape(c.output_shape), num(c.macs)) for name, c in costs.items()],
+    )
+)
 # --8<-- [end:compare]
 
 # --8<-- [start:mobilenet]
@@ -38,8 +42,10 @@ speedup = 1 / formula_ratio
 
 rows = []
 for filters in (16, 64, 256, 1024):
-    pair = [layer_cost(cls(filters, K, padding="same"), (H, W, C)).macs
-            for cls in (keras.layers.Conv2D, keras.layers.SeparableConv2D)]
+    pair = [
+        layer_cost(cls(filters, K, padding="same"), (H, W, C)).macs
+        for cls in (keras.layers.Conv2D, keras.layers.SeparableConv2D)
+    ]
     rows.append((filters, num(pair[0]), num(pair[1]), f"{num(Fraction(pair[0], pair[1]))}×"))
 print(table(["Filters N (k = 3, C = 64)", "Conv2D MACs", "SeparableConv2D MACs", "Fewer MACs"], rows))
 # --8<-- [end:mobilenet]
@@ -77,12 +83,23 @@ for kernel in (3, 7, 31, 51):
     large_rows.append((f"{kernel}×{kernel}", num(cost.params), num(cost.macs), num(dense_params), stack))
 
 # SLaK-style: a tall and a wide depthwise kernel side by side instead of one square one.
-strips = [layer_cost(keras.layers.DepthwiseConv2D(size, padding="same"), (H, W, C_LARGE))
-          for size in ((51, 5), (5, 51))]
+strips = [
+    layer_cost(keras.layers.DepthwiseConv2D(size, padding="same"), (H, W, C_LARGE)) for size in ((51, 5), (5, 51))
+]
 slak = {"params": sum(c.params for c in strips), "macs": sum(c.macs for c in strips)}
 large_rows.append(("51×5 + 5×51, side by side", num(slak["params"]), num(slak["macs"]), "—", "—"))
-print(table(["Depthwise kernel (C = 128)", "Parameters", "MACs on 56×56", "Dense Conv2D parameters",
-             "3×3 layers for the same field"], large_rows))
+print(
+    table(
+        [
+            "Depthwise kernel (C = 128)",
+            "Parameters",
+            "MACs on 56×56",
+            "Dense Conv2D parameters",
+            "3×3 layers for the same field",
+        ],
+        large_rows,
+    )
+)
 # --8<-- [end:large]
 
 # --8<-- [start:intensity]
@@ -97,8 +114,12 @@ traffic = {
     "DepthwiseConv2D(3)": costs["DepthwiseConv2D(3)"],
     "DepthwiseConv2D(7)": layer_cost(keras.layers.DepthwiseConv2D(7, padding="same"), (H, W, C)),
 }
-print(table(["Layer on 56×56×64", "MACs", "Values read + written (at least)", "MACs per value"],
-            [(f"`{name}`", num(c.macs), num(c.values_moved), f"{c.intensity:.1f}") for name, c in traffic.items()]))
+print(
+    table(
+        ["Layer on 56×56×64", "MACs", "Values read + written (at least)", "MACs per value"],
+        [(f"`{name}`", num(c.macs), num(c.values_moved), f"{c.intensity:.1f}") for name, c in traffic.items()],
+    )
+)
 # --8<-- [end:intensity]
 
 # --8<-- [start:timing]
@@ -126,9 +147,20 @@ def measured(text: str) -> str:
     return f'<span class="kf-measured">{text}</span>'
 
 
-print(table(["Layer on 56×56×64", "MACs", "Best time (ms)", "GMACs per second"],
-            [(f"`{name}`", num(costs[name].macs), measured(f"{best[name] * 1e3:.2f}"),
-              measured(f"{costs[name].macs / best[name] / 1e9:.1f}")) for name in timed]))
+print(
+    table(
+        ["Layer on 56×56×64", "MACs", "Best time (ms)", "GMACs per second"],
+        [
+            (
+                f"`{name}`",
+                num(costs[name].macs),
+                measured(f"{best[name] * 1e3:.2f}"),
+                measured(f"{costs[name].macs / best[name] / 1e9:.1f}"),
+            )
+            for name in timed
+        ],
+    )
+)
 # --8<-- [end:timing]
 
 # --8<-- [start:figure]
@@ -151,8 +183,15 @@ with style():
         ax.plot(kernel_sizes, values, marker=marker, markersize=3, label=label)
     for kernel, name in ((7, "ConvNeXt"), (31, "RepLKNet"), (51, "SLaK")):
         ax.axvline(kernel, color=FOREGROUND, linewidth=0.8, linestyle=":")
-        ax.annotate(f"{name} {kernel}×{kernel}", (kernel, 1e2), xytext=(3, 0), textcoords="offset points",
-                    fontsize=8, rotation=90, va="bottom")
+        ax.annotate(
+            f"{name} {kernel}×{kernel}",
+            (kernel, 1e2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=8,
+            rotation=90,
+            va="bottom",
+        )
     ax.set_yscale("log")
     ax.set_ylim(1e2, 1e8)
     ax.set_xlabel("Kernel size k (k×k)")
@@ -160,11 +199,15 @@ with style():
     ax.set_title(f"One layer, {C_FIG} channels in and out", fontsize=10)
     ax.legend(fontsize=9, loc="upper left")
 
-alt = f"Line chart of parameters against kernel size, 1 to 51, at {C_FIG} channels: " + "; ".join(
-    f"{label} grows from {values[0]:,} to {values[-1]:,}" for label, values in curves.items()
-) + "."
-caption = ("Parameters of one layer, from the formulas the tests check against Keras. "
-           f"Depthwise cost grows with k² too, but from a base {C_FIG} times smaller than dense.")
+alt = (
+    f"Line chart of parameters against kernel size, 1 to 51, at {C_FIG} channels: "
+    + "; ".join(f"{label} grows from {values[0]:,} to {values[-1]:,}" for label, values in curves.items())
+    + "."
+)
+caption = (
+    "Parameters of one layer, from the formulas the tests check against Keras. "
+    f"Depthwise cost grows with k² too, but from a base {C_FIG} times smaller than dense."
+)
 print(svg_figure(fig, alt, caption=caption))
 # --8<-- [end:figure]
 

@@ -24,7 +24,8 @@ vgg16 = keras.applications.VGG16(weights=None, include_top=False, input_shape=(2
 vgg_in, vgg_out = vgg16.input_shape[1:], vgg16.output_shape[1:]
 C = 64  # channels inside a deeper network, for the 3×3-stack comparison
 evidence = {
-    "s": s, "l": l,
+    "s": s,
+    "l": l,
     "param_ratio": facts.ratio("params"),
     "l_weights": l.params - l.filters,  # weights without the one bias per filter
     "s_weights": s.params - s.filters,
@@ -32,7 +33,8 @@ evidence = {
     "digit_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 28),
     "stack3_weights": 3 * convmath.conv_params(3, 3, C, C, bias=False),
     "single7_weights": convmath.conv_params(7, 7, C, C, bias=False),
-    "vgg_in": vgg_in, "vgg_out": vgg_out,
+    "vgg_in": vgg_in,
+    "vgg_out": vgg_out,
     "vgg_positions": (vgg_in[0] * vgg_in[1], vgg_out[0] * vgg_out[1]),
     "stride2_shape": out_shape(keras.layers.Conv2D(64, 3, strides=2, padding="same"), (28, 28, 1)),
     "pool_shape": out_shape(keras.layers.MaxPooling2D(2), s.shape_valid),
@@ -71,50 +73,78 @@ class Claim:
 
 
 CLAIMS = [
-    Claim("fewer-params", "The 64×3×3 layer has fewer parameters than the 32×7×7 layer.",
-          "The 64×3×3 layer has fewer parameters.", "True",
-          "Keras counts **{s.params}** for `Conv2D(64, (3,3))` and **{l.params}** for `Conv2D(32, (7,7))`.",
-          "parameters.md#the-formula"),
-    Claim("ratio", "It has more than 2.5 times fewer.",
-          "More than 2.5 times fewer.", "False",
-          "The ratio is **exactly {param_ratio}** ({l.params} ÷ {s.params}), because Keras counts the biases too. "
-          "Only the weights alone ({l_weights} ÷ {s_weights}) give more, about "
-          "{weight_ratio}.",
-          "parameters.md#the-formula"),
-    Claim("local", "MNIST digits are made of small local patterns, so small kernels suffice.",
-          "Small patterns, so small kernels suffice.", "Half-true",
-          "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
-          "can be small. But the network must still see the whole digit, and one 3×3 kernel never does: it takes "
-          "**{digit_layers} stacked 3×3 layers** at stride 1 before one unit sees all 28 pixels. Small kernels "
-          "suffice *because* they are stacked (and pooled), not on their own.",
-          "receptive_field.md#stacking-33-layers"),
-    Claim("large-patterns", "Larger patterns need larger kernels.",
-          "Larger patterns need larger kernels.", "False",
-          "Three stacked 3×3 layers see {stack3_field}×{stack3_field} pixels, like one 7×7. At {C} channels in and "
-          "out they have **{stack3_weights}** weights against **{single7_weights}** for the 7×7, which has "
-          "{single7_extra:.0%} more, and only one non-linearity instead of three.",
-          "receptive_field.md#three-33-layers-or-one-77"),
-    Claim("space-to-channels", "The end goal is to turn space into channels.",
-          "The goal: turn space into channels.", "True",
-          "VGG16, built in Keras, takes a {vgg_in[0]}×{vgg_in[1]}×{vgg_in[2]} image to a "
-          "{vgg_out[0]}×{vgg_out[1]}×{vgg_out[2]} map: from {vgg_positions[0]} positions with {vgg_in[2]} values "
-          "each to {vgg_positions[1]} positions with {vgg_out[2]}.",
-          "receptive_field.md#receptive-fields-of-real-models"),
-    Claim("downsample", "A 7×7 kernel downsamples a lot.",
-          "A 7×7 kernel downsamples a lot.", "False",
-          "At stride 1 with `valid` padding, 28×28 becomes {l.shape_valid[0]}×{l.shape_valid[1]}: the border is "
-          "trimmed, nothing is downsampled; with `padding=\"same\"` it stays {l.shape_same[0]}×{l.shape_same[1]}. "
-          "Downsampling comes from a stride (a 3×3 with `strides=2` gives {stride2_shape[0]}×{stride2_shape[1]}) "
-          "or from pooling (`MaxPooling2D(2)` gives {pool_shape[0]}×{pool_shape[1]}).",
-          "output_shape.md#the-downsampling-myth"),
-    Claim("params-are-cost", "Comparing parameter counts is enough (what the answer leaves out).",
-          "Comparing parameters is enough.", "False",
-          "Per image the 3×3 layer needs {s.macs_valid} MACs against {l.macs_valid}, but it writes "
-          "**{act_ratio:.1f}× as many activations** ({s.activations} against {l.activations}), and a "
-          "`Flatten` + `Dense(10)` after it needs **{s.next_dense_params}** parameters against "
-          "{l.next_dense_params}. Filters cost most in the next layer, and memory traffic, not MACs, often sets "
-          "the speed.",
-          "compute.md#why-macs-do-not-predict-speed"),
+    Claim(
+        "fewer-params",
+        "The 64×3×3 layer has fewer parameters than the 32×7×7 layer.",
+        "The 64×3×3 layer has fewer parameters.",
+        "True",
+        "Keras counts **{s.params}** for `Conv2D(64, (3,3))` and **{l.params}** for `Conv2D(32, (7,7))`.",
+        "parameters.md#the-formula",
+    ),
+    Claim(
+        "ratio",
+        "It has more than 2.5 times fewer.",
+        "More than 2.5 times fewer.",
+        "False",
+        "The ratio is **exactly {param_ratio}** ({l.params} ÷ {s.params}), because Keras counts the biases too. "
+        "Only the weights alone ({l_weights} ÷ {s_weights}) give more, about "
+        "{weight_ratio}.",
+        "parameters.md#the-formula",
+    ),
+    Claim(
+        "local",
+        "MNIST digits are made of small local patterns, so small kernels suffice.",
+        "Small patterns, so small kernels suffice.",
+        "Half-true",
+        "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
+        "can be small. But the network must still see the whole digit, and one 3×3 kernel never does: it takes "
+        "**{digit_layers} stacked 3×3 layers** at stride 1 before one unit sees all 28 pixels. Small kernels "
+        "suffice *because* they are stacked (and pooled), not on their own.",
+        "receptive_field.md#stacking-33-layers",
+    ),
+    Claim(
+        "large-patterns",
+        "Larger patterns need larger kernels.",
+        "Larger patterns need larger kernels.",
+        "False",
+        "Three stacked 3×3 layers see {stack3_field}×{stack3_field} pixels, like one 7×7. At {C} channels in and "
+        "out they have **{stack3_weights}** weights against **{single7_weights}** for the 7×7, which has "
+        "{single7_extra:.0%} more, and only one non-linearity instead of three.",
+        "receptive_field.md#three-33-layers-or-one-77",
+    ),
+    Claim(
+        "space-to-channels",
+        "The end goal is to turn space into channels.",
+        "The goal: turn space into channels.",
+        "True",
+        "VGG16, built in Keras, takes a {vgg_in[0]}×{vgg_in[1]}×{vgg_in[2]} image to a "
+        "{vgg_out[0]}×{vgg_out[1]}×{vgg_out[2]} map: from {vgg_positions[0]} positions with {vgg_in[2]} values "
+        "each to {vgg_positions[1]} positions with {vgg_out[2]}.",
+        "receptive_field.md#receptive-fields-of-real-models",
+    ),
+    Claim(
+        "downsample",
+        "A 7×7 kernel downsamples a lot.",
+        "A 7×7 kernel downsamples a lot.",
+        "False",
+        "At stride 1 with `valid` padding, 28×28 becomes {l.shape_valid[0]}×{l.shape_valid[1]}: the border is "
+        'trimmed, nothing is downsampled; with `padding="same"` it stays {l.shape_same[0]}×{l.shape_same[1]}. '
+        "Downsampling comes from a stride (a 3×3 with `strides=2` gives {stride2_shape[0]}×{stride2_shape[1]}) "
+        "or from pooling (`MaxPooling2D(2)` gives {pool_shape[0]}×{pool_shape[1]}).",
+        "output_shape.md#the-downsampling-myth",
+    ),
+    Claim(
+        "params-are-cost",
+        "Comparing parameter counts is enough (what the answer leaves out).",
+        "Comparing parameters is enough.",
+        "False",
+        "Per image the 3×3 layer needs {s.macs_valid} MACs against {l.macs_valid}, but it writes "
+        "**{act_ratio:.1f}× as many activations** ({s.activations} against {l.activations}), and a "
+        "`Flatten` + `Dense(10)` after it needs **{s.next_dense_params}** parameters against "
+        "{l.next_dense_params}. Filters cost most in the next layer, and memory traffic, not MACs, often sets "
+        "the speed.",
+        "compute.md#why-macs-do-not-predict-speed",
+    ),
 ]
 CLAIMS_BY_SLUG = {claim.slug: claim for claim in CLAIMS}
 
@@ -154,10 +184,21 @@ CHAPTER_TITLES = {
     "receptive_field.md": "Receptive field",
 }
 
-print(table(["#", "Claim", "Verdict", "Explained in"],
-            [(n, f"[{c.short}](#{c.slug})", f"**{c.verdict}**",
-              f"[{CHAPTER_TITLES[c.chapter.split('#')[0]]}]({site_url(c.chapter)})")
-             for n, c in enumerate(CLAIMS, 1)], align="rlll"))
+print(
+    table(
+        ["#", "Claim", "Verdict", "Explained in"],
+        [
+            (
+                n,
+                f"[{c.short}](#{c.slug})",
+                f"**{c.verdict}**",
+                f"[{CHAPTER_TITLES[c.chapter.split('#')[0]]}]({site_url(c.chapter)})",
+            )
+            for n, c in enumerate(CLAIMS, 1)
+        ],
+        align="rlll",
+    )
+)
 tally = Counter(claim.verdict for claim in CLAIMS)
 # --8<-- [end:summary]
 
@@ -173,10 +214,20 @@ weights_only = Fraction(convmath.conv_params(7, 7, 1, 32, bias=False), convmath.
 
 with style():
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    ax.plot(channels_in, [float(r) for r in param_ratios], marker="o", color=LARGE_KERNEL_COLOUR,
-            label="parameters (weights + biases)")
-    ax.axhline(float(weights_only), color=FOREGROUND, linestyle="--", linewidth=1,
-               label=f"weights only: {float(weights_only):.2f}")
+    ax.plot(
+        channels_in,
+        [float(r) for r in param_ratios],
+        marker="o",
+        color=LARGE_KERNEL_COLOUR,
+        label="parameters (weights + biases)",
+    )
+    ax.axhline(
+        float(weights_only),
+        color=FOREGROUND,
+        linestyle="--",
+        linewidth=1,
+        label=f"weights only: {float(weights_only):.2f}",
+    )
     ax.axhline(2.5, color=FOREGROUND, linestyle=":", linewidth=1.5, label="the claimed threshold: 2.5")
     ax.set_xscale("log", base=2)
     ticks = [1, 2, 3, 4, 8, 16, 32, 64]
@@ -186,11 +237,21 @@ with style():
     ax.set_ylabel("32×7×7 ÷ 64×3×3")
     ax.legend(fontsize=9, loc="center right")
 
-alt = "Line chart of the parameter ratio of Conv2D(32, 7×7) to Conv2D(64, 3×3) against input channels: " + "; ".join(
-    f"{c} channel{'s' if c > 1 else ''} {float(r):.2f}" for c, r in zip(channels_in, param_ratios, strict=True)
-) + f". It starts at exactly 2.5 and approaches the weights-only ratio {float(weights_only):.2f}."
-print(svg_figure(fig, alt, caption="Parameter ratio of the two seed layers as the input gets more channels, "
-                                   "from the Conv2D formula (the tests check it against Keras)."))
+alt = (
+    "Line chart of the parameter ratio of Conv2D(32, 7×7) to Conv2D(64, 3×3) against input channels: "
+    + "; ".join(
+        f"{c} channel{'s' if c > 1 else ''} {float(r):.2f}" for c, r in zip(channels_in, param_ratios, strict=True)
+    )
+    + f". It starts at exactly 2.5 and approaches the weights-only ratio {float(weights_only):.2f}."
+)
+print(
+    svg_figure(
+        fig,
+        alt,
+        caption="Parameter ratio of the two seed layers as the input gets more channels, "
+        "from the Conv2D formula (the tests check it against Keras).",
+    )
+)
 # --8<-- [end:figure]
 
 # --8<-- [start:tryit]
@@ -198,7 +259,9 @@ import keras
 
 from kf.facts import INPUT_SHAPE
 
-strided = {padding: out_shape(keras.layers.Conv2D(32, (7, 7), strides=2, padding=padding), INPUT_SHAPE)
-           for padding in ("valid", "same")}
+strided = {
+    padding: out_shape(keras.layers.Conv2D(32, (7, 7), strides=2, padding=padding), INPUT_SHAPE)
+    for padding in ("valid", "same")
+}
 print(f"Conv2D(32, (7,7), strides=2) on 28×28×1: valid {strided['valid']}, same {strided['same']}")
 # --8<-- [end:tryit]

@@ -22,8 +22,16 @@ from kf.render import num, table
 from kf.shapes import cs231n_output_size, d2l_output_size, keras_padded_output_size, output_size
 
 CASES = [  # (n, k, P zeros per side, s)
-    (28, 3, 0, 1), (28, 7, 0, 1), (28, 3, 1, 1), (28, 7, 3, 1),
-    (28, 3, 0, 2), (28, 3, 1, 2), (27, 3, 1, 2), (32, 5, 2, 2), (28, 7, 3, 2), (28, 5, 0, 3),
+    (28, 3, 0, 1),
+    (28, 7, 0, 1),
+    (28, 3, 1, 1),
+    (28, 7, 3, 1),
+    (28, 3, 0, 2),
+    (28, 3, 1, 2),
+    (27, 3, 1, 2),
+    (32, 5, 2, 2),
+    (28, 7, 3, 2),
+    (28, 5, 0, 3),
 ]
 rows = []
 for n, k, p, s in CASES:
@@ -75,8 +83,10 @@ for n in range(1, 33):
                 assert ours == theirs, (n, k, s, padding, ours, theirs)
                 agree += 1
                 no_output += ours is None
-print(f"{agree} combinations of n = 1…32, k ∈ {{1, 2, 3, 5, 7}}, s ∈ {{1, 2, 3}}, valid/same: "
-      f"all agree with Keras ({no_output} of them have no output in either).")
+print(
+    f"{agree} combinations of n = 1…32, k ∈ {{1, 2, 3, 5, 7}}, s ∈ {{1, 2, 3}}, valid/same: "
+    f"all agree with Keras ({no_output} of them have no output in either)."
+)
 # --8<-- [end:grid]
 
 # --8<-- [start:grid-table]
@@ -113,11 +123,15 @@ def keras_shape(*layers: keras.layers.Layer) -> tuple[int, ...]:
 stacks = {
     "`Conv2D(64, (3,3))`": keras_shape(keras.layers.Conv2D(64, 3)),
     "`Conv2D(32, (7,7))`": keras_shape(keras.layers.Conv2D(32, 7)),
-    "`Conv2D(32, (7,7), padding=\"same\")`": keras_shape(keras.layers.Conv2D(32, 7, padding="same")),
-    "`Conv2D(64, (3,3), strides=2, padding=\"same\")`": keras_shape(keras.layers.Conv2D(64, 3, strides=2, padding="same")),
+    '`Conv2D(32, (7,7), padding="same")`': keras_shape(keras.layers.Conv2D(32, 7, padding="same")),
+    '`Conv2D(64, (3,3), strides=2, padding="same")`': keras_shape(
+        keras.layers.Conv2D(64, 3, strides=2, padding="same")
+    ),
     "`Conv2D(64, (3,3))` + `MaxPooling2D(2)`": keras_shape(keras.layers.Conv2D(64, 3), keras.layers.MaxPooling2D(2)),
 }
-rows = [(name, shape(out), f"{out[0] * out[1]:,}", f"{out[0] * out[1] / (28 * 28):.0%}") for name, out in stacks.items()]
+rows = [
+    (name, shape(out), f"{out[0] * out[1]:,}", f"{out[0] * out[1] / (28 * 28):.0%}") for name, out in stacks.items()
+]
 print(table(["layers on 28×28×1", "output", "positions", "of the input's 784"], rows))
 # --8<-- [end:myth]
 
@@ -166,13 +180,24 @@ with style():
         ax.set_title(f"{title}\n{out}×{out} output positions", fontsize=12)
 
         trim = (N - out) // 2
-        described.append(f"{title}: {out}×{out} output positions" + (
-            f", {trim} pixel{'s' if trim != 1 else ''} trimmed per side" if s == 1 else
-            f", centres {s} pixels apart, {after} extra row and column of zeros at the bottom and right"))
+        described.append(
+            f"{title}: {out}×{out} output positions"
+            + (
+                f", {trim} pixel{'s' if trim != 1 else ''} trimmed per side"
+                if s == 1
+                else f", centres {s} pixels apart, {after} extra row and column of zeros at the bottom and right"
+            )
+        )
 
 alt = f"Three {N}×{N} pixel grids showing where output values sit. " + "; ".join(described) + "."
-print(svg_figure(fig, alt, caption="Where the output values sit on the 28×28 input. Shaded or dotted: the centres "
-                                   "of the kernel windows; outlined square: the first window; hatched: padding zeros."))
+print(
+    svg_figure(
+        fig,
+        alt,
+        caption="Where the output values sit on the 28×28 input. Shaded or dotted: the centres "
+        "of the kernel windows; outlined square: the first window; hatched: padding zeros.",
+    )
+)
 # --8<-- [end:figure]
 
 # --8<-- [start:exercise]

@@ -77,17 +77,35 @@ with style():
         ax.grid(False)
         for (i, j), value in np.ndenumerate(values):
             if i % 2 == 0:  # label every other kernel size, so the numbers stay legible
-                short = f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:.0f}"
-                ax.text(j, i, short, ha="center", va="center", fontsize=8,
-                        color="black" if value > norm.vmin * (norm.vmax / norm.vmin) ** 0.55 else "white")
+                short = (
+                    f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:.0f}"
+                )
+                ax.text(
+                    j,
+                    i,
+                    short,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="black" if value > norm.vmin * (norm.vmax / norm.vmin) ** 0.55 else "white",
+                )
     axes[0].set_ylabel("kernel")
     fig.colorbar(image, ax=axes, label="parameters (log scale)", pad=0.02)
 
-alt = (f"Three heatmaps of Conv2D parameter counts, kernel 1×1 to 11×11 against 8 to 128 filters. "
-       f"With 1 input channel the counts range from {grids[1][0][0]:,} to {grids[1][-1][-1]:,}; "
-       f"with 3 from {grids[3][0][0]:,} to {grids[3][-1][-1]:,}; with 64 from {grids[64][0][0]:,} to {grids[64][-1][-1]:,}.")
-print(svg_figure(fig, alt, caption="Parameters of Conv2D(filters, (k,k)) for three input depths, on one log colour "
-                                   "scale. Every cell is computed from the formula at build time."))
+alt = (
+    f"Three heatmaps of Conv2D parameter counts, kernel 1×1 to 11×11 against 8 to 128 filters. "
+    f"With 1 input channel the counts range from {grids[1][0][0]:,} to {grids[1][-1][-1]:,}; "
+    f"with 3 from {grids[3][0][0]:,} to {grids[3][-1][-1]:,}; "
+    f"with 64 from {grids[64][0][0]:,} to {grids[64][-1][-1]:,}."
+)
+print(
+    svg_figure(
+        fig,
+        alt,
+        caption="Parameters of Conv2D(filters, (k,k)) for three input depths, on one log colour "
+        "scale. Every cell is computed from the formula at build time.",
+    )
+)
 # --8<-- [end:heatmap]
 
 # --8<-- [start:next]
@@ -99,12 +117,24 @@ facts = seed_facts()  # Keras models, checked against the formulas
 small, large = facts.small, facts.large
 rows = [
     ("This layer's parameters", num(small.params), num(large.params), signed(large.params - small.params)),
-    ("Output values per image (`valid`)", num(small.activations), num(large.activations),
-     signed(large.activations - small.activations)),
-    ("Next: Flatten + Dense(10)", num(small.next_dense_params), num(large.next_dense_params),
-     signed(large.next_dense_params - small.next_dense_params)),
-    ("Next: Conv2D(64, (3,3))", num(small.next_conv_params), num(large.next_conv_params),
-     signed(large.next_conv_params - small.next_conv_params)),
+    (
+        "Output values per image (`valid`)",
+        num(small.activations),
+        num(large.activations),
+        signed(large.activations - small.activations),
+    ),
+    (
+        "Next: Flatten + Dense(10)",
+        num(small.next_dense_params),
+        num(large.next_dense_params),
+        signed(large.next_dense_params - small.next_dense_params),
+    ),
+    (
+        "Next: Conv2D(64, (3,3))",
+        num(small.next_conv_params),
+        num(large.next_conv_params),
+        signed(large.next_conv_params - small.next_conv_params),
+    ),
 ]
 print(table(["", f"after `{small.name}`", f"after `{large.name}`", "difference (7×7 − 3×3)"], rows))
 # --8<-- [end:next]
@@ -127,8 +157,9 @@ with style():
         values = [getattr(layer, field) for field in parts.values()]
         ax.barh(y + offset, values, height=0.38, color=colour, label=layer.name)
         for row, value in zip(y, values, strict=True):
-            ax.annotate(num(value), (value, row + offset), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=9)
+            ax.annotate(
+                num(value), (value, row + offset), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9
+            )
     ax.set_yticks(y, list(parts))
     ax.invert_yaxis()
     ax.set_xscale("log")
@@ -137,11 +168,23 @@ with style():
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=9)
 
-alt = "Bar chart of parameters: " + "; ".join(
-    f"{label}: {num(getattr(facts.small, field))} after the 64×3×3 layer, {num(getattr(facts.large, field))} after the 32×7×7 layer"
-    for label, field in parts.items()) + "."
-print(svg_figure(fig, alt, caption="The first layer's own parameters (top) against what its filter count makes "
-                                   "the next layer need. Log scale: each grid line is 10×."))
+alt = (
+    "Bar chart of parameters: "
+    + "; ".join(
+        f"{label}: {num(getattr(facts.small, field))} after the 64×3×3 layer, "
+        f"{num(getattr(facts.large, field))} after the 32×7×7 layer"
+        for label, field in parts.items()
+    )
+    + "."
+)
+print(
+    svg_figure(
+        fig,
+        alt,
+        caption="The first layer's own parameters (top) against what its filter count makes "
+        "the next layer need. Log scale: each grid line is 10×.",
+    )
+)
 # --8<-- [end:next-figure]
 
 # --8<-- [start:exercise]
@@ -152,8 +195,10 @@ from kf.facts import seed_facts
 from kf.render import num
 
 rgb_small, rgb_large = keras_params(3, 3, 64), keras_params(7, 3, 32)  # C_in = 3: an RGB image
-print(f"Conv2D(64, (3,3)) on RGB: 3·3·3·64 + 64 = **{num(rgb_small)}** parameters  \n"
-      f"Conv2D(32, (7,7)) on RGB: 7·7·3·32 + 32 = **{num(rgb_large)}** parameters  \n"
-      f"Ratio: {num(rgb_large)} ÷ {num(rgb_small)} ≈ **{num(Fraction(rgb_large, rgb_small))}** "
-      f"(it was {num(seed_facts().ratio('params'))} with one channel: the weights triple, the biases do not).")
+print(
+    f"Conv2D(64, (3,3)) on RGB: 3·3·3·64 + 64 = **{num(rgb_small)}** parameters  \n"
+    f"Conv2D(32, (7,7)) on RGB: 7·7·3·32 + 32 = **{num(rgb_large)}** parameters  \n"
+    f"Ratio: {num(rgb_large)} ÷ {num(rgb_small)} ≈ **{num(Fraction(rgb_large, rgb_small))}** "
+    f"(it was {num(seed_facts().ratio('params'))} with one channel: the weights triple, the biases do not)."
+)
 # --8<-- [end:exercise]

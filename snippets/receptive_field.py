@@ -26,8 +26,12 @@ for n in range(1, 7):
     field, _ = convmath.receptive_field([3] * n)
     stack_rows.append((n, f"{field}×{field}", 2 * n + 1, 9 * n))
 stack_fields = {n: field for n, _, field, _ in stack_rows}
-print(table(["3×3 layers (stride 1)", "Receptive field (recurrence)", "2n + 1",
-             "Weights per in/out channel pair (9n)"], stack_rows))
+print(
+    table(
+        ["3×3 layers (stride 1)", "Receptive field (recurrence)", "2n + 1", "Weights per in/out channel pair (9n)"],
+        stack_rows,
+    )
+)
 # --8<-- [end:stack]
 
 # --8<-- [start:vgg]
@@ -55,7 +59,8 @@ vgg = {
     "stack_relus": 3,  # one activation="relu" per layer
     "single_relus": 1,
 }
-assert vgg["stack_weights"] == 27 * C**2 and vgg["single_weights"] == 49 * C**2
+assert vgg["stack_weights"] == 27 * C**2
+assert vgg["single_weights"] == 49 * C**2
 vgg["extra"] = Fraction(vgg["single_weights"], vgg["stack_weights"]) - 1  # 49/27 − 1
 for name, value in vgg.items():
     print(f"{name:>14} = {value}")
@@ -92,8 +97,11 @@ for name, (original, factorized) in factorizations.items():
     savings[name] = 1 - Fraction(after, before)
     fields = [side(receptive_fields(m)[-1].field) for m in (original, factorized)]
     rows.append((name, f"{before:,}", f"{after:,}", f"{float(savings[name]):.0%}", " / ".join(fields)))
-print(table(["Factorization (C = 64)", "Weights before", "Weights after", "Saved", "Receptive field before / after"],
-            rows))
+print(
+    table(
+        ["Factorization (C = 64)", "Weights before", "Weights after", "Saved", "Receptive field before / after"], rows
+    )
+)
 # --8<-- [end:inception]
 
 # --8<-- [start:models]
@@ -107,8 +115,10 @@ def field_table(model: keras.Model) -> str:
     """One row per conv or pooling layer: its window and the receptive field and jump after it."""
     return table(
         ["Layer", "Type", "Kernel", "Stride", "Receptive field", "Jump"],
-        [(f"`{r.name}`", r.kind, side(r.kernel), side(r.stride), side(r.field), side(r.jump))
-         for r in receptive_fields(model)],
+        [
+            (f"`{r.name}`", r.kind, side(r.kernel), side(r.stride), side(r.field), side(r.jump))
+            for r in receptive_fields(model)
+        ],
     )
 
 
@@ -116,8 +126,12 @@ vgg16 = keras.applications.VGG16(weights=None, include_top=False)  # the archite
 resnet50 = keras.applications.ResNet50(weights=None, include_top=False)
 resnet_stem = keras.Model(resnet50.input, resnet50.get_layer("pool1_pool").output, name="resnet50_stem")
 seed_input = keras.Input(shape=(28, 28, 1))
-seeds = [keras.Model(seed_input, keras.layers.Conv2D(f, (k, k), name=f"conv_{f}x{k}x{k}")(seed_input),
-                     name=f"seed_{f}x{k}x{k}") for f, k in ((64, 3), (32, 7))]
+seeds = [
+    keras.Model(
+        seed_input, keras.layers.Conv2D(f, (k, k), name=f"conv_{f}x{k}x{k}")(seed_input), name=f"seed_{f}x{k}x{k}"
+    )
+    for f, k in ((64, 3), (32, 7))
+]
 model_fields = {m.name: receptive_fields(m) for m in (vgg16, resnet_stem, *seeds)}
 try:
     receptive_fields(resnet50)  # residual connections: not a chain
@@ -156,11 +170,19 @@ with style():
     ax.set_xticks(list(depths))
     ax.legend(fontsize=9)
 
-alt = "Line chart of receptive field against depth, 1 to 10 layers: " + "; ".join(
-    f"{label} reaches {fields[-1]} pixels" for label, fields in curves.items()
-) + "."
-print(svg_figure(fig, alt, caption="Receptive field after each layer, from kf.convmath.receptive_field. "
-                                   "Stride and dilation grow it geometrically, kernel size only linearly."))
+alt = (
+    "Line chart of receptive field against depth, 1 to 10 layers: "
+    + "; ".join(f"{label} reaches {fields[-1]} pixels" for label, fields in curves.items())
+    + "."
+)
+print(
+    svg_figure(
+        fig,
+        alt,
+        caption="Receptive field after each layer, from kf.convmath.receptive_field. "
+        "Stride and dilation grow it geometrically, kernel size only linearly.",
+    )
+)
 # --8<-- [end:figure]
 
 # --8<-- [start:tryit]
@@ -181,8 +203,10 @@ while pooled_field < 28:
     x = keras.layers.Conv2D(8, (3, 3), padding="same")(x)
     pooled_layers += 1
     pooled_field = receptive_fields(keras.Model(inputs, x))[-1].field[0]
-print(f"plain: {plain_layers} convolutions (field {convmath.receptive_field([3] * plain_layers)[0]}); "
-      f"with pooling: {pooled_layers} convolutions (field {pooled_field})")
+print(
+    f"plain: {plain_layers} convolutions (field {convmath.receptive_field([3] * plain_layers)[0]}); "
+    f"with pooling: {pooled_layers} convolutions (field {pooled_field})"
+)
 # --8<-- [end:tryit]
 
 if __name__ == "__main__":

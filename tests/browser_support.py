@@ -13,7 +13,6 @@ import pytest
 from conftest import require
 from site_browser import launch, missing_browser_parts, serve_directory
 
-
 # One server and one browser for the whole session, however many test modules import the fixtures:
 # pytest would make one per module, and two Playwright sync sessions cannot run at once.
 _shared: dict[str, object] = {}

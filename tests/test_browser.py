@@ -97,7 +97,8 @@ def failures(visits: dict, check) -> list[str]:
 def test_every_page_is_visited(visits, built_site: Path) -> None:
     pages = {path for path, _ in visits}
     assert {"", "calculator/"} <= pages, pages
-    assert len(pages) == len(discover_pages(built_site)) and len(visits) == 2 * len(pages)
+    assert len(pages) == len(discover_pages(built_site))
+    assert len(visits) == 2 * len(pages)
 
 
 def test_dark_mode_is_really_on(visits) -> None:
@@ -119,13 +120,18 @@ def test_images_load_and_have_alt_text(visits) -> None:
         bad = [f"image {i['src']} did not load" for i in report["images"] if not i["ok"]]
         bad += [f"image {i['src']} has no alt text" for i in report["images"] if not i["alt"]]
         return bad + ["an svg[role=img] has no aria-label" for label in report["svgs"] if not label]
+
     assert failures(visits, check) == []
 
 
 def test_figures_are_visible_in_both_schemes(visits) -> None:
     def check(report):
-        return [f"figure {n} is not visible: {f}" for n, f in enumerate(report["figures"], 1)
-                if not (f["width"] > 0 and f["height"] > 0 and f["visible"] and f["inView"])]
+        return [
+            f"figure {n} is not visible: {f}"
+            for n, f in enumerate(report["figures"], 1)
+            if not (f["width"] > 0 and f["height"] > 0 and f["visible"] and f["inView"])
+        ]
+
     assert failures(visits, check) == []
     assert any(r["figures"] for r in visits.values()), "no figure anywhere: the check checked nothing"
 
@@ -135,13 +141,17 @@ def test_math_renders(visits) -> None:
         if report["arithmatex"] and not report["katex"]:
             return [f"{report['arithmatex']} math blocks but no KaTeX output"]
         return [f"{report['katexErrors']} KaTeX errors"] if report["katexErrors"] else []
+
     assert failures(visits, check) == []
     assert any(r["katex"] for r in visits.values()), "no math anywhere: the check checked nothing"
 
 
 def test_no_serious_accessibility_violations(visits) -> None:
     def check(report):
-        return [f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in report["axe"] if v["impact"] in SERIOUS]
+        return [
+            f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in report["axe"] if v["impact"] in SERIOUS
+        ]
+
     assert failures(visits, check) == []
 
 

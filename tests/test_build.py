@@ -52,7 +52,10 @@ def without_measurements(html: bytes) -> bytes:
 
 def test_blanking_touches_only_measured_spans() -> None:
     page = b'<td><span class="kf-measured" title="t">3.1 ms</span></td><td><span class="x">3.1 ms</span></td>'
-    assert without_measurements(page) == b'<td><span class="kf-measured" title="t"></span></td><td><span class="x">3.1 ms</span></td>'
+    assert (
+        without_measurements(page)
+        == b'<td><span class="kf-measured" title="t"></span></td><td><span class="x">3.1 ms</span></td>'
+    )
 
 
 def test_two_cold_builds_give_identical_pages(built_site: Path, tmp_path: Path) -> None:

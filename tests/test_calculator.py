@@ -59,7 +59,8 @@ def test_built_page_shows_the_python_numbers(built_site: Path) -> None:
     assert "per channel (192) and the layer scale (96); GELU and the residual addition have none" in text
     assert soup.select_one("#kf-calculator") is not None
     scripts = [s.get("src", "") for s in soup.find_all("script")]
-    assert "../assets/javascripts/calculator/core.js" in scripts and "../assets/javascripts/calculator/ui.js" in scripts
+    assert "../assets/javascripts/calculator/core.js" in scripts
+    assert "../assets/javascripts/calculator/ui.js" in scripts
 
 
 @pytest.mark.slow
@@ -69,15 +70,17 @@ def test_answer_page_links_to_the_seed_comparison(built_site: Path) -> None:
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "calculator.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "calculator.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| **Total** | 79,296 | 79,008 |" in done.stdout
 
 
 # ---- Browser side --------------------------------------------------------------------------------
 
-@pytest.fixture()
+
+@pytest.fixture
 def page(browser, site_url):  # noqa: F811 - fixtures imported above
     """A fresh calculator tab; fails the test on any uncaught exception or console error."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -111,9 +114,19 @@ def python_compute(spec: dict) -> dict:
         results = stack.stack_results(spec["input"], spec["layers"])
     except stack.StackError as error:
         return {"error": (error.layer, error.field)}
-    return {"layers": [{"shape": [str(d) for d in r.shape], "params": str(r.params), "macs": str(r.macs),
-                        "activations": str(r.activations), "rf": [str(d) for d in r.receptive_field],
-                        "jump": str(r.jump)} for r in results]}
+    return {
+        "layers": [
+            {
+                "shape": [str(d) for d in r.shape],
+                "params": str(r.params),
+                "macs": str(r.macs),
+                "activations": str(r.activations),
+                "rf": [str(d) for d in r.receptive_field],
+                "jump": str(r.jump),
+            }
+            for r in results
+        ]
+    }
 
 
 def random_layer(rng: random.Random, bad: float) -> dict:
@@ -123,11 +136,22 @@ def random_layer(rng: random.Random, bad: float) -> dict:
     layer = {"type": kind, "padding": rng.choice(["valid", "same"])}
     if kind == "conv":
         groups = rng.choice([1, 1, 1, 2, 4])
-        layer.update(filters=groups * rng.randint(1, 16), kh=small(), kw=small(), stride=rng.choice([1, 1, 2, 3]),
-                     dilation=rng.choice([1, 1, 2]), groups=groups)
+        layer.update(
+            filters=groups * rng.randint(1, 16),
+            kh=small(),
+            kw=small(),
+            stride=rng.choice([1, 1, 2, 3]),
+            dilation=rng.choice([1, 1, 2]),
+            groups=groups,
+        )
     elif kind == "depthwise":
-        layer.update(multiplier=rng.choice([1, 1, 2]), kh=small(), kw=small(), stride=rng.choice([1, 2]),
-                     dilation=rng.choice([1, 1, 2]))
+        layer.update(
+            multiplier=rng.choice([1, 1, 2]),
+            kh=small(),
+            kw=small(),
+            stride=rng.choice([1, 2]),
+            dilation=rng.choice([1, 1, 2]),
+        )
     else:
         layer.update(pool=rng.choice([2, 2, 3]), stride=rng.choice([1, 2, 2, 3]))
     if rng.random() < bad:
@@ -141,8 +165,10 @@ def random_stacks(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     stacks = []
     for _ in range(count):
-        spec = {"input": {"h": rng.randint(1, 64), "w": rng.randint(1, 64), "c": rng.choice([1, 3, 4, 8, 12])},
-                "layers": [random_layer(rng, bad=0.04) for _ in range(rng.randint(1, 6))]}
+        spec = {
+            "input": {"h": rng.randint(1, 64), "w": rng.randint(1, 64), "c": rng.choice([1, 3, 4, 8, 12])},
+            "layers": [random_layer(rng, bad=0.04) for _ in range(rng.randint(1, 6))],
+        }
         if rng.random() < 0.03:
             spec["input"][rng.choice("hwc")] = rng.choice([0, -5, 1.5, 99_999])
         stacks.append(spec)
@@ -166,18 +192,31 @@ def test_javascript_equals_python_on_random_stacks(page) -> None:
             valid += 1
             assert not from_js["errors"], (spec, from_js["errors"])
             assert from_js["layers"] == expected["layers"], spec
-    assert valid >= 200 and errors >= 100, (valid, errors)  # both paths really exercised
+    assert valid >= 200, (valid, errors)  # both paths really exercised
+    assert errors >= 100, (valid, errors)
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_javascript_counts_stay_exact_past_two_to_the_53(page) -> None:
     open_calc(page)
-    deep = {"input": {"h": 16_384, "w": 16_384, "c": 65_536},
-            "layers": [{"type": "conv", "filters": 65_536, "kh": 1_024, "kw": 1_024, "stride": 1, "dilation": 1,
-                        "groups": 1, "padding": "same"}]
-            + [{"type": "depthwise", "multiplier": 1_024, "kh": 3, "kw": 3, "stride": 2, "dilation": 1,
-                "padding": "same"}] * 4}
+    deep = {
+        "input": {"h": 16_384, "w": 16_384, "c": 65_536},
+        "layers": [
+            {
+                "type": "conv",
+                "filters": 65_536,
+                "kh": 1_024,
+                "kw": 1_024,
+                "stride": 1,
+                "dilation": 1,
+                "groups": 1,
+                "padding": "same",
+            }
+        ]
+        + [{"type": "depthwise", "multiplier": 1_024, "kh": 3, "kw": 3, "stride": 2, "dilation": 1, "padding": "same"}]
+        * 4,
+    }
     (from_js,) = js_compute(page, [deep])
     assert from_js["layers"] == python_compute(deep)["layers"]
     assert int(from_js["layers"][-1]["macs"]) > 2**53
@@ -216,8 +255,10 @@ def encode_stack(spec: dict) -> str:
     for layer in spec["layers"]:
         p = "s" if layer["padding"] == "same" else "v"
         if layer["type"] == "conv":
-            parts.append(f"c{layer['filters']}k{layer['kh']}x{layer['kw']}s{layer['stride']}d{layer['dilation']}"
-                         f"g{layer['groups']}{p}")
+            parts.append(
+                f"c{layer['filters']}k{layer['kh']}x{layer['kw']}s{layer['stride']}d{layer['dilation']}"
+                f"g{layer['groups']}{p}"
+            )
         elif layer["type"] == "depthwise":
             parts.append(f"w{layer['multiplier']}k{layer['kh']}x{layer['kw']}s{layer['stride']}d{layer['dilation']}{p}")
         else:
@@ -227,14 +268,25 @@ def encode_stack(spec: dict) -> str:
 
 def table_rows(tab, key: str) -> list[list[str]]:
     """The cells of one stack's results table (input row, layer rows, total row)."""
-    return tab.eval_on_selector_all(f"#kf-{key}-results tbody tr, #kf-{key}-results tfoot tr",
-                                    "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    return tab.eval_on_selector_all(
+        f"#kf-{key}-results tbody tr, #kf-{key}-results tfoot tr",
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))",
+    )
 
 
 def expected_cells(results: list[stack.LayerResult]) -> list[list[str]]:
     """What a results table shows for valid layers, formatted like the page (Python's num())."""
-    return [[" × ".join(num(d) for d in r.shape), num(r.params), num(r.macs), num(r.activations),
-             " × ".join(num(d) for d in r.receptive_field), num(r.jump)] for r in results]
+    return [
+        [
+            " × ".join(num(d) for d in r.shape),
+            num(r.params),
+            num(r.macs),
+            num(r.activations),
+            " × ".join(num(d) for d in r.receptive_field),
+            num(r.jump),
+        ]
+        for r in results
+    ]
 
 
 @pytest.mark.browser
@@ -287,17 +339,25 @@ def test_typing_a_layer_recomputes_it(page) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize(("value", "message"), [
-    ("", "Enter a whole number"), ("0", "at least 1, not 0"), ("-3", "not negative"),
-    ("2.5", "whole number (no decimals)"), ("abc", "digits only"), ("99999999999", "at most 65,536"),
-    ("1e3", "whole number"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Enter a whole number"),
+        ("0", "at least 1, not 0"),
+        ("-3", "not negative"),
+        ("2.5", "whole number (no decimals)"),
+        ("abc", "digits only"),
+        ("99999999999", "at most 65,536"),
+        ("1e3", "whole number"),
+    ],
+)
 def test_bad_values_get_a_message_at_the_field(page, value: str, message: str) -> None:
     open_calc(page)
     field(page, "a", 0, "filters").fill(value)
     assert message in error_of(page, "a", 0, "filters")
     rows = table_rows(page, "a")
-    assert rows[1][2:] == ["—"] * 5 and rows[-1][2:] == ["—"] * 5
+    assert rows[1][2:] == ["—"] * 5
+    assert rows[-1][2:] == ["—"] * 5
     field(page, "a", 0, "filters").fill("64")
     assert error_of(page, "a", 0, "filters") == ""
     assert table_rows(page, "a")[1][2] == "640"
@@ -329,7 +389,11 @@ def test_cross_field_problems_are_named_at_the_right_field(page) -> None:
 def test_layers_after_a_problem_say_what_they_wait_for(page) -> None:
     open_calc(page, "?calc=v1.28x28x1_c0k3x3s1d1g1v_m2s2v_c8k3x3s1d1g1v")
     assert [row[1] for row in table_rows(page, "a")[1:]] == [
-        "fix this layer", "waits for layer 1", "waits for layer 1", "fix the marked fields"]
+        "fix this layer",
+        "waits for layer 1",
+        "waits for layer 1",
+        "fix the marked fields",
+    ]
     field(page, "a", 0, "filters").fill("8")
     field(page, "a", None, "c").fill("")
     assert [row[1] for row in table_rows(page, "a")[1:-1]] == ["waits for the input"] * 3
@@ -338,14 +402,23 @@ def test_layers_after_a_problem_say_what_they_wait_for(page) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("query", [
-    "?calc=v9.28x28x1", "?calc=garbage", "?calc=v1.", "?calc=v1.28x28_c64k3x3s1d1g1v",
-    "?calc=v1.28x28x1_q1", "?calc=v1.28x28x1.28x28x1.28x28x1", "?calc=%E0%A4%A",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?calc=v9.28x28x1",
+        "?calc=garbage",
+        "?calc=v1.",
+        "?calc=v1.28x28_c64k3x3s1d1g1v",
+        "?calc=v1.28x28x1_q1",
+        "?calc=v1.28x28x1.28x28x1.28x28x1",
+        "?calc=%E0%A4%A",
+    ],
+)
 def test_a_malformed_link_says_so_and_shows_the_default(page, query: str) -> None:
     open_calc(page, query)
     alert = page.locator("#kf-url-error")
-    assert alert.is_visible() and "link" in alert.text_content()
+    assert alert.is_visible()
+    assert "link" in alert.text_content()
     assert table_rows(page, "a")[1][2] == "640"
 
 
@@ -359,12 +432,15 @@ def test_a_link_with_bad_numbers_marks_the_fields(page) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("payload", [
-    "<img src=x onerror=window.__xss=1>",
-    "v1.28x28x1_<img src=x onerror=window.__xss=1>",
-    "v1\"><script>window.__xss=1</script>",
-    "<svg onload=window.__xss=1>.28x28x1",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<img src=x onerror=window.__xss=1>",
+        "v1.28x28x1_<img src=x onerror=window.__xss=1>",
+        'v1"><script>window.__xss=1</script>',
+        "<svg onload=window.__xss=1>.28x28x1",
+    ],
+)
 def test_nothing_from_the_url_becomes_html(page, payload: str) -> None:
     from urllib.parse import quote
 
@@ -414,8 +490,10 @@ def test_every_control_has_a_label_and_the_form_works_by_keyboard(page) -> None:
     assert page.evaluate("document.activeElement.id") == "kf-a-l0-remove"
 
 
-ALLOWED_CELL = re.compile(r"^(—|[\d,]+( × [\d,]+)*|\d+(\.\d+)?×|fix this layer|fix the marked fields|"
-                          r"waits for the input|waits for layer \d+|\d+\. .*|Input|Total|)$")
+ALLOWED_CELL = re.compile(
+    r"^(—|[\d,]+( × [\d,]+)*|\d+(\.\d+)?×|fix this layer|fix the marked fields|"
+    r"waits for the input|waits for layer \d+|\d+\. .*|Input|Total|)$"
+)
 
 
 def assert_sane(tab) -> None:
@@ -473,8 +551,33 @@ def test_fuzzing_the_form_never_breaks_it(page) -> None:
     """
     rng = random.Random(1234)
     open_calc(page)
-    junk = ["", "0", "-1", "-0", "3.5", "1e9", "abc", " 7 ", "+3", "99999999999999999999", "0x10", "Infinity",
-            "NaN", "½", "３", "<b>x</b>", "1,000", "2", "3", "7", "64", "1024", "1025", "16384", "65536"]
+    junk = [
+        "",
+        "0",
+        "-1",
+        "-0",
+        "3.5",
+        "1e9",
+        "abc",
+        " 7 ",
+        "+3",
+        "99999999999999999999",
+        "0x10",
+        "Infinity",
+        "NaN",
+        "½",
+        "３",
+        "<b>x</b>",
+        "1,000",
+        "2",
+        "3",
+        "7",
+        "64",
+        "1024",
+        "1025",
+        "16384",
+        "65536",
+    ]
     batch: list[tuple[str, float, float, str]] = []
     done = 0
 
@@ -487,13 +590,24 @@ def test_fuzzing_the_form_never_breaks_it(page) -> None:
     while done < 1000:
         roll = rng.random()
         value = rng.choice(junk) if rng.random() < 0.8 else str(rng.randint(-50, 5000))
-        link = rng.choice(["v1." + encode_stack(random_stacks(1, rng.randint(0, 999))[0]),
-                           "v1.28x28x1_c" + str(rng.randint(0, 10**12)) + "k3x3s1d1g1v", "v1.x", "zzz", "",
-                           "v1.1x1x1_m2s2v", "v1.5x5x1_c1k9x9s1d1g1v", "v1.3x3x3_w9k2x2s9d9v.2x2x2_a2s2s"])
+        link = rng.choice(
+            [
+                "v1." + encode_stack(random_stacks(1, rng.randint(0, 999))[0]),
+                "v1.28x28x1_c" + str(rng.randint(0, 10**12)) + "k3x3s1d1g1v",
+                "v1.x",
+                "zzz",
+                "",
+                "v1.1x1x1_m2s2v",
+                "v1.5x5x1_c1k9x9s1d1g1v",
+                "v1.3x3x3_w9k2x2s9d9v.2x2x2_a2s2s",
+            ]
+        )
         if done % 25 == 5:  # real keyboard input through Playwright
             flush()
-            boxes = page.evaluate("() => [...document.querySelectorAll('#kf-calculator input.kf-calc-number')]"
-                                  ".filter(e => e.offsetParent !== null).map(e => e.id)")
+            boxes = page.evaluate(
+                "() => [...document.querySelectorAll('#kf-calculator input.kf-calc-number')]"
+                ".filter(e => e.offsetParent !== null).map(e => e.id)"
+            )
             page.fill("#" + rng.choice(boxes), value)
         elif done % 100 == 99:  # a random link, valid or not, loaded afresh
             flush()

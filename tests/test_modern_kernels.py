@@ -45,15 +45,17 @@ def snippet() -> dict:
     return runpy.run_path(str(SNIPPETS / "modern_kernels.py"))
 
 
-layer_configs = st.fixed_dictionaries({
-    "kind": st.sampled_from(["Conv2D", "DepthwiseConv2D", "SeparableConv2D"]),
-    "size": st.integers(4, 20),
-    "kernel": st.integers(1, 7),
-    "c_in": st.integers(1, 8),
-    "filters": st.integers(1, 8),
-    "stride": st.integers(1, 3),
-    "padding": st.sampled_from(convmath.PADDINGS),
-})
+layer_configs = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["Conv2D", "DepthwiseConv2D", "SeparableConv2D"]),
+        "size": st.integers(4, 20),
+        "kernel": st.integers(1, 7),
+        "c_in": st.integers(1, 8),
+        "filters": st.integers(1, 8),
+        "stride": st.integers(1, 3),
+        "padding": st.sampled_from(convmath.PADDINGS),
+    }
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,20 +71,26 @@ def test_layer_cost_agrees_with_the_formulas(cfg: dict) -> None:
     expected = {
         "Conv2D": (convmath.conv_params(k, k, c, n), (out, out, n), convmath.conv_macs(out, out, k, k, c, n)),
         "DepthwiseConv2D": (depthwise_params(k, c), (out, out, c), depthwise_macs),
-        "SeparableConv2D": (separable_params(k, c, n), (out, out, n),
-                            depthwise_macs + convmath.conv_macs(out, out, 1, 1, c, n)),
+        "SeparableConv2D": (
+            separable_params(k, c, n),
+            (out, out, n),
+            depthwise_macs + convmath.conv_macs(out, out, 1, 1, c, n),
+        ),
     }[cfg["kind"]]
     assert (cost.params, cost.output_shape, cost.macs) == expected
     assert cost.values_moved == size * size * c + out * out * expected[1][2] + cost.params
 
 
-@pytest.mark.parametrize(("make", "shape", "message"), [
-    (lambda: keras.layers.Dense(3), (8, 8, 1), "takes Conv2D, DepthwiseConv2D, SeparableConv2D, got Dense"),
-    (lambda: keras.layers.Conv2D(3, 3), (8, 8), "must be \\(height, width, channels\\)"),
-    (lambda: keras.layers.Conv2D(3, 3), (8, 0, 1), "input width must be between 1"),
-    (lambda: keras.layers.Conv2D(3, 9), (8, 8, 1), "empty output|cannot run on"),
-    (lambda: keras.layers.DepthwiseConv2D(3), (8, 8, 2.5), "input channels must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("make", "shape", "message"),
+    [
+        (lambda: keras.layers.Dense(3), (8, 8, 1), "takes Conv2D, DepthwiseConv2D, SeparableConv2D, got Dense"),
+        (lambda: keras.layers.Conv2D(3, 3), (8, 8), "must be \\(height, width, channels\\)"),
+        (lambda: keras.layers.Conv2D(3, 3), (8, 0, 1), "input width must be between 1"),
+        (lambda: keras.layers.Conv2D(3, 9), (8, 8, 1), "empty output|cannot run on"),
+        (lambda: keras.layers.DepthwiseConv2D(3), (8, 8, 2.5), "input channels must be a whole number"),
+    ],
+)
 def test_layer_cost_rejects_bad_input(make, shape, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         layer_cost(make(), shape)
@@ -107,8 +115,9 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "modern_kernels.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "modern_kernels.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| `SeparableConv2D(64, 3)` | 4,736 | (56, 56, 64) | 14,651,392 |" in done.stdout
 
@@ -165,7 +174,8 @@ def test_built_prose(page: BeautifulSoup) -> None:
     ]:
         assert sentence in text, sentence
     answer = page.find("details", class_="question")
-    assert answer is not None and "open" not in answer.attrs, "the answer must be collapsed"
+    assert answer is not None, "the answer is missing"
+    assert "open" not in answer.attrs, "the answer must be collapsed"
     assert page.find("a", href="../myths/") is not None, "Next: link missing"
 
 
@@ -178,7 +188,8 @@ def test_measured_numbers_are_marked(page: BeautifulSoup) -> None:
         assert all(cell.find("span", class_="kf-measured") for cell in cells[2:]), text_of(tr)
         assert float(text_of(cells[2])) > 0
     warning = page.find("div", class_="warning")
-    assert warning is not None and warning.find("span", class_="kf-measured") is not None
+    assert warning is not None
+    assert warning.find("span", class_="kf-measured") is not None
 
 
 @pytest.mark.slow

@@ -10,15 +10,20 @@ from fractions import Fraction
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-import pytest
 import keras
+import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, SNIPPETS
 
 VERDICTS = {  # slug -> verdict, decided by the evidence below
-    "fewer-params": "True", "ratio": "False", "local": "Half-true", "large-patterns": "False",
-    "space-to-channels": "True", "downsample": "False", "params-are-cost": "False",
+    "fewer-params": "True",
+    "ratio": "False",
+    "local": "Half-true",
+    "large-patterns": "False",
+    "space-to-channels": "True",
+    "downsample": "False",
+    "params-are-cost": "False",
 }
 
 
@@ -40,9 +45,12 @@ def test_claims_and_verdicts(snippet: dict) -> None:
 def test_evidence_by_hand(snippet: dict) -> None:
     e = snippet["evidence"]
     assert (e["s"].params, e["l"].params, e["param_ratio"]) == (640, 1_600, Fraction(5, 2))
-    assert (e["l_weights"], e["s_weights"]) == (1_568, 576) and round(float(e["weight_ratio"]), 2) == 2.72
-    assert e["stack3_field"] == 7 and e["digit_layers"] == 14  # 2·14 + 1 = 29 ≥ 28 > 27
-    assert (e["stack3_weights"], e["single7_weights"]) == (110_592, 200_704) and e["single7_extra"] == Fraction(22, 27)
+    assert (e["l_weights"], e["s_weights"]) == (1_568, 576)
+    assert round(float(e["weight_ratio"]), 2) == 2.72
+    assert e["stack3_field"] == 7
+    assert e["digit_layers"] == 14
+    assert (e["stack3_weights"], e["single7_weights"]) == (110_592, 200_704)
+    assert e["single7_extra"] == Fraction(22, 27)
     assert (e["vgg_in"], e["vgg_out"], e["vgg_positions"]) == ((224, 224, 3), (7, 7, 512), (50_176, 49))
     assert (e["stride2_shape"], e["pool_shape"]) == ((14, 14, 64), (13, 13, 64))
     assert e["act_ratio"] == Fraction(43_264, 15_488)
@@ -52,9 +60,13 @@ def test_evidence_by_hand(snippet: dict) -> None:
 
 def test_figure_ratios_by_hand_and_with_keras(snippet: dict) -> None:
     ratios = dict(zip(snippet["channels_in"], snippet["param_ratios"], strict=True))
-    assert ratios[1] == Fraction(1_600, 640) and ratios[3] == Fraction(4_736, 1_792)  # 147·32 + 32, 27·64 + 64
+    assert ratios[1] == Fraction(1_600, 640)
+    assert ratios[3] == Fraction(4_736, 1_792)
     assert snippet["weights_only"] == Fraction(1_568, 576)
-    assert all(a < b < snippet["weights_only"] for a, b in zip(snippet["param_ratios"], snippet["param_ratios"][1:]))
+    assert all(
+        a < b < snippet["weights_only"]
+        for a, b in zip(snippet["param_ratios"], snippet["param_ratios"][1:], strict=False)
+    )
     for c in (1, 3, 64):
         counts = []
         for filters, k in ((32, 7), (64, 3)):
@@ -67,15 +79,16 @@ def test_figure_ratios_by_hand_and_with_keras(snippet: dict) -> None:
 def test_bad_claims_and_links_are_refused(snippet: dict) -> None:
     with pytest.raises(ValueError, match="verdict must be one of True, Half-true, False"):
         snippet["Claim"]("x", "claim", "short", "Maybe", "evidence", "index.md")
-    with pytest.raises(ValueError, match="expected a link like 'page.md#anchor'"):
+    with pytest.raises(ValueError, match=r"expected a link like 'page\.md#anchor'"):
         snippet["site_url"]("https://example.com")
     assert snippet["site_url"]("index.md#a") == "../#a"
     assert snippet["site_url"]("receptive_field.md") == "../receptive_field/"
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "myths.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "myths.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "Half-true: MNIST digits are made of small local patterns" in done.stdout
 
@@ -101,7 +114,8 @@ def test_built_summary_table(page: BeautifulSoup, snippet: dict) -> None:
     for tr, claim in zip(rows, snippet["CLAIMS"], strict=True):
         assert tr.find_all("td")[1].find("a")["href"] == f"#{claim.slug}"
         heading = page.find(id=claim.slug)
-        assert heading is not None and heading.name == "h3", claim.slug
+        assert heading is not None, claim.slug
+        assert heading.name == "h3", claim.slug
         assert claim.short in text_of(heading)
     assert "Of 7 claims, 2 hold, 1 holds only in part, and 4 do not." in text_of(page.find("article"))
 
@@ -111,7 +125,8 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
     kinds = {"True": "success", "Half-true": "warning", "False": "failure"}
     for slug, verdict in VERDICTS.items():
         box = page.find(id=slug).find_next("div", class_="admonition")
-        assert kinds[verdict] in box["class"] and text_of(box.find(class_="admonition-title")) == verdict, slug
+        assert kinds[verdict] in box["class"], slug
+        assert text_of(box.find(class_="admonition-title")) == verdict, slug
     text = text_of(page.find("article"))
     for sentence in [
         "Keras counts 640 for Conv2D(64, (3,3)) and 1,600 for Conv2D(32, (7,7))",
@@ -130,10 +145,13 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
     ]:
         assert sentence in text, sentence
     answer = page.find("details", class_="question")
-    assert answer is not None and "open" not in answer.attrs
+    assert answer is not None
+    assert "open" not in answer.attrs
     svgs = page.select("figure.kf-figure svg[role=img]")
-    assert len(svgs) == 1 and "1 channel 2.50; 2 channels 2.61; 3 channels 2.64" in svgs[0]["aria-label"]
-    assert "64 channels 2.72" in svgs[0]["aria-label"] and svgs[0].find("text") is not None
+    assert len(svgs) == 1
+    assert "1 channel 2.50; 2 channels 2.61; 3 channels 2.64" in svgs[0]["aria-label"]
+    assert "64 channels 2.72" in svgs[0]["aria-label"]
+    assert svgs[0].find("text") is not None
 
 
 def anchors_of(site: Path, html_file: Path) -> set[str]:

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, mkdocs_build, require
+from browser_support import browser  # noqa: F401  (the shared Chromium fixture)
+from conftest import copy_project, mkdocs_build
+from site_browser import serve_directory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serve files without logging each request to stderr."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """Serve a built site on a free loopback port; yield its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def keep_local(route, base: str) -> None:
@@ -46,25 +21,23 @@ def keep_local(route, base: str) -> None:
         route.abort()
 
 
-def requests_made(site: Path, pages: list[str]) -> tuple[str, list[str]]:
-    """Open each page in Chromium, wait for the network to settle; return the base URL and every URL requested.
+def requests_made(chromium, site: Path, pages: list[str]) -> tuple[str, list[str]]:
+    """Open each page, wait for the network to settle; return the base URL and every URL requested.
 
     Requests to other hosts are recorded and aborted inside the browser, so none is ever sent.
     """
-    require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
-    playwright_api = pytest.importorskip("playwright.sync_api")
     urls: list[str] = []
-    with serve(site) as base, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with serve_directory(site) as base:
+        context = chromium.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             page.on("request", lambda request: urls.append(request.url))
             page.route("**/*", lambda route: keep_local(route, base))
             for path in pages:
                 page.goto(base + path, wait_until="networkidle")
                 page.wait_for_timeout(500)  # Material's scripts start after load; give them a moment
         finally:
-            browser.close()
+            context.close()
     return base, urls
 
 
@@ -73,18 +46,18 @@ def external(base: str, urls: list[str]) -> list[str]:
     return [url for url in urls if not url.startswith((base, "data:", "blob:"))]
 
 
-def test_home_and_write_a_page_make_no_external_request(built_site: Path) -> None:
-    base, urls = requests_made(built_site, ["", "write_a_page/"])
+def test_home_and_write_a_page_make_no_external_request(browser, built_site: Path) -> None:  # noqa: F811
+    base, urls = requests_made(browser, built_site, ["", "write_a_page/"])
     assert base + "write_a_page/" in urls, "the pages were not loaded"
     assert external(base, urls) == []
 
 
-def test_without_the_override_material_would_call_the_github_api(tmp_path: Path) -> None:
+def test_without_the_override_material_would_call_the_github_api(browser, tmp_path: Path) -> None:  # noqa: F811
     """The check above can fail: Material's own repo link fetches stars and forks from api.github.com."""
     project = copy_project(tmp_path / "project")
     config = project / "mkdocs.yml"
     config.write_text("\n".join(x for x in config.read_text().splitlines() if "custom_dir:" not in x) + "\n")
     done = mkdocs_build(project, tmp_path / "site", KF_EXECUTE="0")
     assert done.returncode == 0, done.stderr
-    base, urls = requests_made(tmp_path / "site", [""])
+    base, urls = requests_made(browser, tmp_path / "site", [""])
     assert any(url.startswith("https://api.github.com/repos/kernels-and-filters/") for url in external(base, urls))

@@ -40,8 +40,13 @@ PROSE = [
     "A 3×3 convolution with strides=2 outputs 14×14: 25% of the input's positions, against 62% for the 7×7",
     "Pooling after the 3×3 layer gives 13×13",
 ]
-MYTH_ROWS = [("(26, 26, 64)", "676", "86%"), ("(22, 22, 32)", "484", "62%"), ("(28, 28, 32)", "784", "100%"),
-             ("(14, 14, 64)", "196", "25%"), ("(13, 13, 64)", "169", "22%")]
+MYTH_ROWS = [
+    ("(26, 26, 64)", "676", "86%"),
+    ("(22, 22, 32)", "484", "62%"),
+    ("(28, 28, 32)", "784", "100%"),
+    ("(14, 14, 64)", "196", "25%"),
+    ("(13, 13, 64)", "169", "22%"),
+]
 
 
 @pytest.mark.parametrize(("case", "expected"), SAME_PADDING.items())
@@ -55,7 +60,8 @@ def test_the_textbook_forms_by_hand() -> None:
     assert shapes.d2l_output_size(28, 3, 2, 2) == 14
     assert shapes.cs231n_output_size(28, 3, 0, 2) == Fraction(27, 2)
     assert shapes.cs231n_output_size(32, 5, 2, 1) == 32
-    assert shapes.output_size(28, 7) == 22 and shapes.output_size(28, 3, 0, 1, d=2) == 24
+    assert shapes.output_size(28, 7) == 22
+    assert shapes.output_size(28, 3, 0, 1, d=2) == 24
     assert shapes.keras_padded_output_size(28, 3, 1, 2) == 14
 
 
@@ -63,8 +69,11 @@ def test_the_textbook_forms_by_hand() -> None:
 @given(n=st.integers(1, 64), k=st.integers(1, 11), p=st.integers(0, 5), s=st.integers(1, 5))
 def test_general_d2l_and_cs231n_forms_agree(n: int, k: int, p: int, s: int) -> None:
     if k > n + 2 * p:
-        for form in (lambda: shapes.output_size(n, k, 2 * p, s), lambda: shapes.d2l_output_size(n, k, 2 * p, s),
-                     lambda: shapes.cs231n_output_size(n, k, p, s)):
+        for form in (
+            lambda: shapes.output_size(n, k, 2 * p, s),
+            lambda: shapes.d2l_output_size(n, k, 2 * p, s),
+            lambda: shapes.cs231n_output_size(n, k, p, s),
+        ):
             with pytest.raises(ValueError, match="larger than the padded input"):
                 form()
         return
@@ -73,21 +82,27 @@ def test_general_d2l_and_cs231n_forms_agree(n: int, k: int, p: int, s: int) -> N
 
 
 @settings(max_examples=200, deadline=None)
-@given(n=st.integers(1, 64), k=st.integers(1, 11), s=st.integers(1, 5), d=st.integers(1, 3),
-       padding=st.sampled_from(convmath.PADDINGS))
+@given(
+    n=st.integers(1, 64),
+    k=st.integers(1, 11),
+    s=st.integers(1, 5),
+    d=st.integers(1, 3),
+    padding=st.sampled_from(convmath.PADDINGS),
+)
 def test_general_form_is_what_convmath_computes(n: int, k: int, s: int, d: int, padding: str) -> None:
     p_total = convmath.total_padding(n, k, s, padding, d)
     try:
         expected = convmath.conv_output_size(n, k, s, padding, d)
     except ValueError:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="larger than"):
             shapes.output_size(n, k, p_total, s, d)
         return
     assert shapes.output_size(n, k, p_total, s, d) == expected
     if padding == "same":
         assert expected == math.ceil(n / s)
         before, after = shapes.same_padding(n, k, s, d)
-        assert before + after == p_total and after - before in (0, 1)
+        assert before + after == p_total
+        assert after - before in (0, 1)
 
 
 @pytest.mark.parametrize(
@@ -136,13 +151,16 @@ def test_built_tables(built_site: Path) -> None:
     assert all(row[4] == row[5] == row[7] for row in rows), "general, D2L and Keras agree on every row"
     same = [t for t in tables if "bottom / right" in t.get_text()]
     assert len(same) == 1
-    got = {(int(r[0]), int(r[1]), int(r[2])): (int(r[5]), int(r[6]))
-           for r in ([text_of(td) for td in tr.find_all("td")] for tr in same[0].find_all("tr")[1:])}
+    got = {
+        (int(r[0]), int(r[1]), int(r[2])): (int(r[5]), int(r[6]))
+        for r in ([text_of(td) for td in tr.find_all("td")] for tr in same[0].find_all("tr")[1:])
+    }
     assert got == SAME_PADDING
     both = [t for t in tables if "formula / Keras" in t.get_text()]
     assert len(both) == 1
     grid = [[text_of(td) for td in tr.find_all("td")] for tr in both[0].find_all("tr")[1:]]
-    assert len(grid) == 12 and all(row[3].endswith("✓") and row[4].endswith("✓") for row in grid)
+    assert len(grid) == 12
+    assert all(row[3].endswith("✓") and row[4].endswith("✓") for row in grid)
     assert ["28", "7", "2", "11 / 11 ✓", "14 / 14 ✓"] in grid  # ⌊(28 − 7)/2⌋ + 1 and ⌈28/2⌉
     assert ["27", "3", "3", "9 / 9 ✓", "9 / 9 ✓"] in grid  # ⌊24/3⌋ + 1 and ⌈27/3⌉
     myth = [t for t in tables if "of the input's 784" in t.get_text()]
@@ -153,9 +171,11 @@ def test_built_tables(built_site: Path) -> None:
 @pytest.mark.slow
 def test_built_exercise_answer_is_collapsed_and_computed(built_site: Path) -> None:
     answer = page(built_site).select_one("details.question")
-    assert answer is not None and not answer.has_attr("open")
+    assert answer is not None
+    assert not answer.has_attr("open")
     text = text_of(answer)
-    assert "padding='valid': output (14, 14, 16)" in text and "padding='same': output (16, 16, 16)" in text
+    assert "padding='valid': output (14, 14, 16)" in text
+    assert "padding='same': output (16, 16, 16)" in text
     assert "3 in total, 1 before (top/left) and 2 after (bottom/right)" in text
     assert "1 on top, 2 at the bottom" in text
 
@@ -165,15 +185,18 @@ def test_built_figure_describes_the_grids(built_site: Path) -> None:
     figures = page(built_site).select("figure.kf-figure svg[role=img]")
     assert len(figures) == 1
     alt = figures[0]["aria-label"]
-    for part in ("3×3, valid: 26×26 output positions, 1 pixel trimmed per side",
-                 "7×7, valid: 22×22 output positions, 3 pixels trimmed per side",
-                 "3×3, stride 2, same: 14×14 output positions, centres 2 pixels apart, 1 extra row"):
+    for part in (
+        "3×3, valid: 26×26 output positions, 1 pixel trimmed per side",
+        "7×7, valid: 22×22 output positions, 3 pixels trimmed per side",
+        "3×3, stride 2, same: 14×14 output positions, centres 2 pixels apart, 1 extra row",
+    ):
         assert part in alt, part
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "output_shape.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "output_shape.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| 28 | 3 | 2 | ⌈28/2⌉ = 14 | 1 | 0 | 1 |" in done.stdout
     assert "960 combinations" in done.stdout

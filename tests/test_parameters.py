@@ -113,7 +113,9 @@ def test_built_grid_tables_show_every_input_depth(built_site: Path) -> None:
 def test_built_next_layer_table(built_site: Path) -> None:
     tables = [t for t in page(built_site).find_all("table") if "Flatten + Dense(10)" in t.get_text()]
     assert len(tables) == 1
-    rows = {text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")[1:]] for tr in tables[0].find_all("tr")[1:]}
+    rows = {
+        text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")[1:]] for tr in tables[0].find_all("tr")[1:]
+    }
     for label, cells in NEXT_TABLE.items():
         assert tuple(rows[label]) == cells, label
 
@@ -124,11 +126,17 @@ def test_built_first_layer_table_and_exercise(built_site: Path) -> None:
     first = [t for t in soup.find_all("table") if "weights per 3×3 filter" in t.get_text()]
     assert len(first) == 1
     rows = [[text_of(td) for td in tr.find_all("td")] for tr in first[0].find_all("tr")[1:]]
-    assert [row[1:] for row in rows] == [["9", "640", "49", "1,600"], ["27", "1,792", "147", "4,736"],
-                                         ["576", "36,928", "3,136", "100,384"]]
+    assert [row[1:] for row in rows] == [
+        ["9", "640", "49", "1,600"],
+        ["27", "1,792", "147", "4,736"],
+        ["576", "36,928", "3,136", "100,384"],
+    ]
     answer = soup.select_one("details.question")
-    assert answer is not None and not answer.has_attr("open"), "the answer must be collapsed"
-    assert "1,792" in text_of(answer) and "4,736" in text_of(answer) and "≈ 2.64" in text_of(answer)
+    assert answer is not None, "the answer is missing"
+    assert not answer.has_attr("open"), "the answer must be collapsed"
+    assert "1,792" in text_of(answer)
+    assert "4,736" in text_of(answer)
+    assert "≈ 2.64" in text_of(answer)
     assert "it was 2.5 with one channel" in text_of(answer)
 
 
@@ -137,16 +145,19 @@ def test_built_figures_have_alt_text_with_the_numbers(built_site: Path) -> None:
     figures = page(built_site).select("figure.kf-figure svg[role=img]")
     assert len(figures) == 2
     heatmap, bars = (svg["aria-label"] for svg in figures)
-    assert "16 to 15,616" in heatmap and "520 to 991,360" in heatmap
+    assert "16 to 15,616" in heatmap
+    assert "520 to 991,360" in heatmap
     assert "432,650 after the 64×3×3 layer, 154,890 after the 32×7×7 layer" in bars
     for svg in figures:
-        assert "var(--md-default-fg-color)" in str(svg) and "#0a0b0c" not in str(svg)
+        assert "var(--md-default-fg-color)" in str(svg)
+        assert "#0a0b0c" not in str(svg)
         assert svg.find("text") is not None, "figure text should be real SVG text"
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "parameters.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "parameters.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "count_params() = 640, formula = 640" in done.stdout
     assert "| 11×11 | 61,960 | 123,920 | 247,840 | 495,680 | 991,360 |" in done.stdout

@@ -49,8 +49,13 @@ keras_layers = st.one_of(
     st.tuples(st.just("Conv2D"), st.integers(1, 5), st.integers(1, 5), st.integers(1, 2), st.integers(1, 2)),
     st.tuples(st.just("DepthwiseConv2D"), st.integers(1, 5), st.integers(1, 5), st.integers(1, 2), st.integers(1, 2)),
     st.tuples(st.just("SeparableConv2D"), st.integers(1, 5), st.integers(1, 5), st.integers(1, 2), st.integers(1, 2)),
-    st.tuples(st.sampled_from(["MaxPooling2D", "AveragePooling2D"]), st.integers(1, 3), st.integers(1, 3),
-              st.integers(1, 3), st.just(1)),
+    st.tuples(
+        st.sampled_from(["MaxPooling2D", "AveragePooling2D"]),
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.just(1),
+    ),
     st.tuples(st.sampled_from(["BatchNormalization", "ReLU"]), st.just(1), st.just(1), st.just(1), st.just(1)),
 )
 
@@ -100,23 +105,32 @@ def test_vgg16_by_hand() -> None:
     assert [r.field for r in rows] == [(f, f) for f in VGG16_FIELDS]
     assert [r.jump for r in rows] == [(j, j) for j in VGG16_JUMPS]
     named = {r.name: r.field[0] for r in rows}
-    assert named["block5_conv3"] == 196 and named["block5_pool"] == 212
+    assert named["block5_conv3"] == 196
+    assert named["block5_pool"] == 212
 
 
 def test_resnet_style_stem_by_hand() -> None:
-    model = keras.Sequential([
-        keras.Input(shape=(224, 224, 3)), keras.layers.ZeroPadding2D(3), keras.layers.Conv2D(64, 7, strides=2),
-        keras.layers.BatchNormalization(), keras.layers.Activation("relu"), keras.layers.ZeroPadding2D(1),
-        keras.layers.MaxPooling2D(3, strides=2),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(224, 224, 3)),
+            keras.layers.ZeroPadding2D(3),
+            keras.layers.Conv2D(64, 7, strides=2),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.ZeroPadding2D(1),
+            keras.layers.MaxPooling2D(3, strides=2),
+        ]
+    )
     assert [(r.field, r.jump) for r in receptive_fields(model)] == [((7, 7), (2, 2)), ((11, 11), (4, 4))]
 
 
 def test_asymmetric_kernels_are_tracked_per_axis() -> None:
-    model = keras.Sequential([keras.Input(shape=(9, 9, 1)), keras.layers.Conv2D(1, (3, 1)),
-                              keras.layers.Conv2D(1, (1, 3))])
+    model = keras.Sequential(
+        [keras.Input(shape=(9, 9, 1)), keras.layers.Conv2D(1, (3, 1)), keras.layers.Conv2D(1, (1, 3))]
+    )
     assert [r.field for r in receptive_fields(model)] == [(3, 1), (3, 3)]
-    assert side((3, 1)) == "3×1" and side((5, 5)) == "5"
+    assert side((3, 1)) == "3×1"
+    assert side((5, 5)) == "5"
 
 
 def residual_model() -> keras.Model:
@@ -133,16 +147,23 @@ def two_inputs() -> keras.Model:
     return keras.Model([a, b], keras.layers.Concatenate()([a, b]))
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (residual_model, "is a Add"),
-    (lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]),
-     "'flatten.*' is a Flatten"),
-    (lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.GlobalAveragePooling2D()]),
-     "global pooling sees the whole input"),
-    (lambda: keras.Sequential([keras.layers.Conv2D(2, 3)]), "has no input yet"),
-    (lambda: "not a model", "expected a Keras model, got str"),
-    (two_inputs, "2 inputs"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (residual_model, "is a Add"),
+        (
+            lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]),
+            "'flatten.*' is a Flatten",
+        ),
+        (
+            lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.GlobalAveragePooling2D()]),
+            "global pooling sees the whole input",
+        ),
+        (lambda: keras.Sequential([keras.layers.Conv2D(2, 3)]), "has no input yet"),
+        (lambda: "not a model", "expected a Keras model, got str"),
+        (two_inputs, "2 inputs"),
+    ],
+)
 def test_unsupported_models_get_a_clear_error(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         receptive_fields(make())
@@ -174,7 +195,8 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
     vgg = snippet["vgg"]
     assert (vgg["stack_weights"], vgg["single_weights"]) == (110_592, 200_704)  # 27·64², 49·64²
     assert vgg["stack_field"] == vgg["single_field"] == 7
-    assert vgg["extra"] == Fraction(22, 27) and round(float(vgg["extra"]), 2) == 0.81
+    assert vgg["extra"] == Fraction(22, 27)
+    assert round(float(vgg["extra"]), 2) == 0.81
     assert snippet["savings"] == {"5×5 → two 3×3": Fraction(7, 25), "3×3 → 3×1 + 1×3": Fraction(1, 3)}
     assert snippet["curves"]["3×3, stride 2 every 2nd layer"] == [3, 5, 9, 13, 21, 29, 45, 61, 93, 125]
     assert snippet["curves"]["3×3, dilation 2^(l−1)"][-1] == 2**11 - 1
@@ -184,8 +206,9 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
 
 
 def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run([sys.executable, str(SNIPPETS / "receptive_field.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SNIPPETS / "receptive_field.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "| `block5_conv3` | Conv2D | 3 | 1 | 196 | 16 |" in done.stdout
 
@@ -225,7 +248,13 @@ def test_built_tables(page: BeautifulSoup) -> None:
     assert rows["block5_pool"] == ["block5_pool", "MaxPooling2D", "2", "2", "212", "32"]
     stem = [t for t in page.find_all("table") if "pool1_pool" in t.get_text()]
     assert [text_of(td) for td in stem[0].find_all("tr")[-1].find_all("td")] == [
-        "pool1_pool", "MaxPooling2D", "3", "2", "11", "4"]
+        "pool1_pool",
+        "MaxPooling2D",
+        "3",
+        "2",
+        "11",
+        "4",
+    ]
 
 
 @pytest.mark.slow
@@ -245,7 +274,8 @@ def test_built_prose(page: BeautifulSoup) -> None:
     ]:
         assert sentence in text, sentence
     answer = page.find("details", class_="question")
-    assert answer is not None and "open" not in answer.attrs, "the answer must be collapsed"
+    assert answer is not None, "the answer is missing"
+    assert "open" not in answer.attrs, "the answer must be collapsed"
     assert "14 convolutions" in text_of(answer)
     assert page.find("a", href="../modern_kernels/") is not None, "Next: link missing"
 
@@ -255,7 +285,11 @@ def test_built_figure(page: BeautifulSoup) -> None:
     svgs = page.select("figure.kf-figure svg[role=img]")
     assert len(svgs) == 1
     label = svgs[0]["aria-label"]
-    for part in ["3×3, stride 1 reaches 21 pixels", "7×7, stride 1 reaches 61 pixels",
-                 "dilation 2^(l−1) reaches 2047 pixels", "stride 2 every 2nd layer reaches 125 pixels"]:
+    for part in [
+        "3×3, stride 1 reaches 21 pixels",
+        "7×7, stride 1 reaches 61 pixels",
+        "dilation 2^(l−1) reaches 2047 pixels",
+        "stride 2 every 2nd layer reaches 125 pixels",
+    ]:
         assert part in label, part
     assert "#0a0b0c" not in str(svgs[0])

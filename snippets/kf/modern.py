@@ -31,8 +31,11 @@ class LayerCost:
 
 def kernel_weights(layer) -> int:
     """Kernel weights of a built conv layer (both kernels of a SeparableConv2D), without biases."""
-    names = {"Conv2D": ["kernel"], "DepthwiseConv2D": ["kernel"],
-             "SeparableConv2D": ["depthwise_kernel", "pointwise_kernel"]}[type(layer).__name__]
+    names = {
+        "Conv2D": ["kernel"],
+        "DepthwiseConv2D": ["kernel"],
+        "SeparableConv2D": ["depthwise_kernel", "pointwise_kernel"],
+    }[type(layer).__name__]
     return sum(math.prod(getattr(layer, name).shape) for name in names)
 
 
@@ -57,6 +60,8 @@ def layer_cost(layer, input_shape: tuple[int, int, int]) -> LayerCost:
     macs = out[0] * out[1] * kernel_weights(layer)  # every kernel weight is used once per output position
     params = layer.count_params()
     return LayerCost(params, out, macs, math.prod(input_shape) + math.prod(out) + params)
+
+
 # --8<-- [end:cost]
 
 

@@ -13,11 +13,28 @@ from kf import convmath
 
 # Layers that change no pixel position: they keep the receptive field and the jump as they are.
 # Padding and cropping move where a field starts, never its size or spacing.
-PASS_THROUGH = frozenset({
-    "InputLayer", "BatchNormalization", "LayerNormalization", "GroupNormalization", "Activation", "ReLU",
-    "LeakyReLU", "PReLU", "ELU", "Softmax", "Dropout", "SpatialDropout2D", "GaussianNoise", "Rescaling",
-    "Normalization", "Identity", "ZeroPadding2D", "Cropping2D",
-})
+PASS_THROUGH = frozenset(
+    {
+        "InputLayer",
+        "BatchNormalization",
+        "LayerNormalization",
+        "GroupNormalization",
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "PReLU",
+        "ELU",
+        "Softmax",
+        "Dropout",
+        "SpatialDropout2D",
+        "GaussianNoise",
+        "Rescaling",
+        "Normalization",
+        "Identity",
+        "ZeroPadding2D",
+        "Cropping2D",
+    }
+)
 CONVOLUTIONS = frozenset({"Conv2D", "DepthwiseConv2D", "SeparableConv2D"})
 POOLINGS = frozenset({"MaxPooling2D", "AveragePooling2D"})
 
@@ -35,8 +52,7 @@ class FieldRow:
     jump: tuple[int, int]
 
 
-def closed_form(kernels: list[int], strides: list[int] | None = None,
-                dilations: list[int] | None = None) -> int:
+def closed_form(kernels: list[int], strides: list[int] | None = None, dilations: list[int] | None = None) -> int:
     """Araujo et al.'s closed form: r = Σ_l (d_l(k_l − 1) · Π_{i<l} s_i) + 1."""
     strides = strides or [1] * len(kernels)
     dilations = dilations or [1] * len(kernels)
@@ -44,8 +60,13 @@ def closed_form(kernels: list[int], strides: list[int] | None = None,
         raise ValueError("kernels, strides and dilations must have the same length")
     for stride in strides:
         convmath.check_int("stride", stride)
-    return sum((convmath.effective_kernel(k, d) - 1) * math.prod(strides[:l])
-               for l, (k, d) in enumerate(zip(kernels, dilations, strict=True))) + 1
+    return (
+        sum(
+            (convmath.effective_kernel(k, d) - 1) * math.prod(strides[:l])
+            for l, (k, d) in enumerate(zip(kernels, dilations, strict=True))
+        )
+        + 1
+    )
 
 
 def _window(layer) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
@@ -77,8 +98,10 @@ def receptive_fields(model) -> list[FieldRow]:
     if not inputs:
         raise ValueError(f"model {model.name!r} has no input yet: start it with keras.Input(shape=...)")
     if len(inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(f"model {model.name!r} has {len(inputs)} inputs and {len(model.outputs)} outputs; "
-                         "only a single chain is supported")
+        raise ValueError(
+            f"model {model.name!r} has {len(inputs)} inputs and {len(model.outputs)} outputs; "
+            "only a single chain is supported"
+        )
     current = inputs[0]
     field, jump = [1, 1], [1, 1]
     rows: list[FieldRow] = []
@@ -87,8 +110,10 @@ def receptive_fields(model) -> list[FieldRow]:
         if kind == "InputLayer":
             continue
         if layer.input is not current:
-            raise ValueError(f"layer {layer.name!r} does not take the previous layer's output: the model "
-                             "branches, and receptive_fields() handles only a single chain")
+            raise ValueError(
+                f"layer {layer.name!r} does not take the previous layer's output: the model "
+                "branches, and receptive_fields() handles only a single chain"
+            )
         current = layer.output
         if kind in PASS_THROUGH:
             continue
@@ -99,9 +124,12 @@ def receptive_fields(model) -> list[FieldRow]:
             jump[axis] *= j
         rows.append(FieldRow(layer.name, kind, kernel, stride, dilation, tuple(field), tuple(jump)))
     if current is not model.outputs[0]:
-        raise ValueError(f"model {model.name!r} does not end at its last layer: a layer is reused "
-                         "or the graph branches")
+        raise ValueError(
+            f"model {model.name!r} does not end at its last layer: a layer is reused or the graph branches"
+        )
     return rows
+
+
 # --8<-- [end:walk]
 
 

@@ -16,8 +16,17 @@ from kf import convmath
 LAYER_TYPES = ("conv", "depthwise", "maxpool", "avgpool")
 # The calculator's own bounds on each field: far beyond real layers, small enough to stay readable.
 LIMITS = {
-    "h": 16_384, "w": 16_384, "c": 65_536, "filters": 65_536, "groups": 65_536, "multiplier": 1_024,
-    "kh": 1_024, "kw": 1_024, "pool": 1_024, "stride": 1_024, "dilation": 1_024,
+    "h": 16_384,
+    "w": 16_384,
+    "c": 65_536,
+    "filters": 65_536,
+    "groups": 65_536,
+    "multiplier": 1_024,
+    "kh": 1_024,
+    "kw": 1_024,
+    "pool": 1_024,
+    "stride": 1_024,
+    "dilation": 1_024,
 }
 FIELDS = {  # the whole-number fields each layer type has, in the order the page shows them
     "conv": ("filters", "kh", "kw", "stride", "dilation", "groups"),
@@ -63,8 +72,9 @@ def _span_fits(index: int, field: str, size: int, kernel: int, stride: int, padd
         raise StackError(index, field, str(error)) from None
 
 
-def layer_result(index: int, layer: Mapping[str, object], shape: tuple[int, int, int],
-                 field: tuple[int, int], jump: int) -> LayerResult:
+def layer_result(
+    index: int, layer: Mapping[str, object], shape: tuple[int, int, int], field: tuple[int, int], jump: int
+) -> LayerResult:
     """One layer on an input of shape (H, W, C), after a receptive field `field` and `jump`."""
     kind = layer.get("type")
     if kind not in LAYER_TYPES:
@@ -87,8 +97,11 @@ def layer_result(index: int, layer: Mapping[str, object], shape: tuple[int, int,
     if kind == "conv":
         filters, groups = values["filters"], values["groups"]
         if c_in % groups or filters % groups:
-            raise StackError(index, "groups", f"groups ({groups:,}) must divide both the input channels "
-                                              f"({c_in:,}) and the filters ({filters:,})")
+            raise StackError(
+                index,
+                "groups",
+                f"groups ({groups:,}) must divide both the input channels ({c_in:,}) and the filters ({filters:,})",
+            )
         c_out = filters
         params = convmath.conv_params(kh, kw, c_in, filters, groups)
         macs = convmath.conv_macs(out_h, out_w, kh, kw, c_in, filters, groups)
@@ -131,33 +144,73 @@ def keras_layer(layer: Mapping[str, object]):
 
     padding = layer["padding"]
     if layer["type"] == "conv":
-        return keras.layers.Conv2D(layer["filters"], (layer["kh"], layer["kw"]), strides=layer["stride"],
-                                   padding=padding, dilation_rate=layer["dilation"], groups=layer["groups"])
+        return keras.layers.Conv2D(
+            layer["filters"],
+            (layer["kh"], layer["kw"]),
+            strides=layer["stride"],
+            padding=padding,
+            dilation_rate=layer["dilation"],
+            groups=layer["groups"],
+        )
     if layer["type"] == "depthwise":
-        return keras.layers.DepthwiseConv2D((layer["kh"], layer["kw"]), strides=layer["stride"], padding=padding,
-                                            depth_multiplier=layer["multiplier"], dilation_rate=layer["dilation"])
+        return keras.layers.DepthwiseConv2D(
+            (layer["kh"], layer["kw"]),
+            strides=layer["stride"],
+            padding=padding,
+            depth_multiplier=layer["multiplier"],
+            dilation_rate=layer["dilation"],
+        )
     pool = keras.layers.MaxPooling2D if layer["type"] == "maxpool" else keras.layers.AveragePooling2D
     return pool(layer["pool"], strides=layer["stride"], padding=padding)
 
 
 def conv(filters: int, kernel: int, padding: str = "valid", stride: int = 1) -> dict[str, object]:
     """A square Conv2D layer as the calculator writes it."""
-    return {"type": "conv", "filters": filters, "kh": kernel, "kw": kernel, "stride": stride, "dilation": 1,
-            "groups": 1, "padding": padding}
+    return {
+        "type": "conv",
+        "filters": filters,
+        "kh": kernel,
+        "kw": kernel,
+        "stride": stride,
+        "dilation": 1,
+        "groups": 1,
+        "padding": padding,
+    }
 
 
 # The calculator's presets (its JavaScript holds the same; tests/test_calculator.py checks they match).
 PRESETS: dict[str, dict[str, object]] = {
-    "seed": {"a": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(64, 3)]},
-             "b": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(32, 7)]}},
-    "vgg": {"a": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 3, "same")] * 3},
-            "b": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 7, "same")]}},
-    "vggstages": {"a": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [
-        conv(32, 3, "same"), conv(32, 3, "same"), {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"},
-        conv(64, 3, "same"), conv(64, 3, "same"), {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"}]},
-        "b": None},
-    "convnext": {"a": {"input": {"h": 56, "w": 56, "c": 96}, "layers": [
-        {"type": "depthwise", "multiplier": 1, "kh": 7, "kw": 7, "stride": 1, "dilation": 1, "padding": "same"},
-        conv(384, 1), conv(96, 1)]},
-        "b": {"input": {"h": 56, "w": 56, "c": 96}, "layers": [conv(96, 7, "same"), conv(384, 1), conv(96, 1)]}},
+    "seed": {
+        "a": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(64, 3)]},
+        "b": {"input": {"h": 28, "w": 28, "c": 1}, "layers": [conv(32, 7)]},
+    },
+    "vgg": {
+        "a": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 3, "same")] * 3},
+        "b": {"input": {"h": 28, "w": 28, "c": 64}, "layers": [conv(64, 7, "same")]},
+    },
+    "vggstages": {
+        "a": {
+            "input": {"h": 28, "w": 28, "c": 1},
+            "layers": [
+                conv(32, 3, "same"),
+                conv(32, 3, "same"),
+                {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"},
+                conv(64, 3, "same"),
+                conv(64, 3, "same"),
+                {"type": "maxpool", "pool": 2, "stride": 2, "padding": "valid"},
+            ],
+        },
+        "b": None,
+    },
+    "convnext": {
+        "a": {
+            "input": {"h": 56, "w": 56, "c": 96},
+            "layers": [
+                {"type": "depthwise", "multiplier": 1, "kh": 7, "kw": 7, "stride": 1, "dilation": 1, "padding": "same"},
+                conv(384, 1),
+                conv(96, 1),
+            ],
+        },
+        "b": {"input": {"h": 56, "w": 56, "c": 96}, "layers": [conv(96, 7, "same"), conv(384, 1), conv(96, 1)]},
+    },
 }

@@ -58,8 +58,15 @@ def median_ms(fns: dict[str, Callable[[], object]], repeats: int, warmup: int) -
 
 
 # --8<-- [start:time]
-def time_conv(filters: int, kernel: int, input_shape: tuple[int, int, int] = (28, 28, 1), batch: int = 64,
-              repeats: int = 15, warmup: int = 3, seed: int = 0) -> Timing:
+def time_conv(
+    filters: int,
+    kernel: int,
+    input_shape: tuple[int, int, int] = (28, 28, 1),
+    batch: int = 64,
+    repeats: int = 15,
+    warmup: int = 3,
+    seed: int = 0,
+) -> Timing:
     """Time Conv2D(filters, (kernel, kernel), padding='valid') forward and forward+backward on the CPU."""
     import keras
     import tensorflow as tf
@@ -68,8 +75,14 @@ def time_conv(filters: int, kernel: int, input_shape: tuple[int, int, int] = (28
 
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    named = {"filters": filters, "kernel": kernel, "batch": batch, "height": input_shape[0],
-             "width": input_shape[1], "channels": input_shape[2]}
+    named = {
+        "filters": filters,
+        "kernel": kernel,
+        "batch": batch,
+        "height": input_shape[0],
+        "width": input_shape[1],
+        "channels": input_shape[2],
+    }
     for name, value in named.items():
         convmath.check_int(name, value)
     convmath.conv_output_size(input_shape[0], kernel)  # a kernel larger than the input fails here, clearly
@@ -96,6 +109,8 @@ def time_conv(filters: int, kernel: int, input_shape: tuple[int, int, int] = (28
 
     medians = median_ms({"forward": run_forward, "step": run_step}, repeats, warmup)
     return Timing(medians["forward"], medians["step"])
+
+
 # --8<-- [end:time]
 
 

@@ -7,3 +7,30 @@
     dialog.setAttribute("aria-label", (input && input.getAttribute("aria-label")) || "Search");
   }
 })();
+
+// After Material has rendered the page (code annotations are built in the browser):
+// - annotation markers are links with only a number drawn by CSS; give them a name (axe: link-name);
+// - tables wider than the column scroll inside .md-typeset__scrollwrap, which keyboard users must be
+//   able to focus to scroll (axe: scrollable-region-focusable).
+function nameAnnotationsAndScrollers() {
+  document.querySelectorAll(".md-annotation__index").forEach(function (marker, index) {
+    if (!marker.hasAttribute("aria-label")) {
+      marker.setAttribute("aria-label", "Code annotation " + (marker.dataset.mdAnnotationId || index + 1));
+    }
+  });
+  document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (region) {
+    if (!region.hasAttribute("tabindex")) {
+      region.setAttribute("tabindex", "0");
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", "Scrollable table");
+    }
+  });
+}
+
+if (typeof document$ !== "undefined") {
+  document$.subscribe(function () {
+    setTimeout(nameAnnotationsAndScrollers, 0);
+  });
+} else {
+  document.addEventListener("DOMContentLoaded", nameAnnotationsAndScrollers);
+}

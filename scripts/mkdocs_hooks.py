@@ -6,6 +6,7 @@ modules imported by the previous build, and an error would only say "<code block
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -42,6 +43,7 @@ def on_config(config):
     if str(_snippets_dir) in sys.path:
         sys.path.remove(str(_snippets_dir))
     sys.path.insert(0, str(_snippets_dir))
+    setup_notebooks(config, _snippets_dir)
     return config
 
 
@@ -56,6 +58,7 @@ def on_pre_build(config):
         exec_python._sessions_globals.clear()
     except (ImportError, AttributeError):  # a newer markdown-exec: sessions may live elsewhere
         pass
+    refresh_notebook_key(config)
 
 
 def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
@@ -102,3 +105,109 @@ def on_startup(command, dirty):
 
     factory_naming_snippets.names_snippets = True
     logging.setLogRecordFactory(factory_naming_snippets)
+
+
+# ---- Experiment notebooks (mkdocs-jupyter): kernels that import kf, a cache key that cannot go stale,
+# ---- no CDN, and a downloadable .ipynb next to each page.
+
+NOTEBOOK_PLUGIN = "mkdocs-jupyter"
+EXTERNAL_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"  # <script src="https://cdn...">
+    r"|<script\b[^>]*\bsrc=\"\s*\"[^>]*>\s*</script>"  # src="" (an empty MathJax URL) would refetch the page
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>"  # MathJax config: this site renders math with KaTeX
+    r"|<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>",  # inline loaders of CDN code
+    re.S,
+)
+_notebook_key_extra: str | None = None
+
+
+def notebook_plugin(config):
+    """The mkdocs-jupyter plugin instance, or None when it is not configured."""
+    return config.plugins.get(NOTEBOOK_PLUGIN)
+
+
+def is_notebook_page(page) -> bool:
+    """True for pages that mkdocs-jupyter renders (our jupytext .py sources)."""
+    return page.file.src_uri.endswith(".py")
+
+
+def notebook_key_extra() -> str:
+    """What else a rendered notebook depends on: the kf package, the data, the package versions."""
+    from kf import cache, data  # noqa: PLC0415 - snippets/ is on sys.path by now
+
+    source = data.resolve_source(None)
+    try:
+        data_sha = data.file_sha256(data.SUBSET_PATH if source == "subset" else data.find_full_mnist())
+    except (OSError, data.DataUnavailableError):
+        data_sha = "missing"
+    return cache.sha256_text(cache.package_digest(), source, data_sha, repr(sorted(cache.versions().items())),
+                             os.environ.get("KF_EXECUTE", "1"))
+
+
+def key_notebook_cache() -> None:
+    """Make mkdocs-jupyter's page cache key include notebook_key_extra(), so an edit to kf re-executes."""
+    from mkdocs_jupyter import plugin as jupyter_plugin  # noqa: PLC0415
+
+    original = getattr(jupyter_plugin._compute_cache_key, "kf_original", jupyter_plugin._compute_cache_key)
+
+    def compute_cache_key(nb_path, config, exec_nb):
+        return hashlib.sha256((original(nb_path, config, exec_nb) + (_notebook_key_extra or "")).encode()).hexdigest()
+
+    compute_cache_key.kf_original = original
+    jupyter_plugin._compute_cache_key = compute_cache_key
+
+
+def setup_notebooks(config, snippets: Path) -> None:
+    """Export PYTHONPATH for notebook kernels (separate processes) and key or disable the page cache."""
+    plugin = notebook_plugin(config)
+    if plugin is None:
+        return
+    paths = [str(snippets)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(snippets)]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if not execution_enabled():
+        plugin.config["execute"] = False
+    root = snippets.parent
+    plugin.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter")  # not relative to the shell's cwd
+    try:
+        key_notebook_cache()
+    except (ImportError, AttributeError):  # another mkdocs-jupyter: never serve a page keyed on its source alone
+        plugin.config["cache"] = False
+
+
+def refresh_notebook_key(config) -> None:
+    """Recompute the notebook cache's extra key once per build, before any page computes its key.
+
+    (Hooks run after plugins for the same event, so this cannot wait for on_pre_page.)
+    """
+    global _notebook_key_extra
+    if notebook_plugin(config) is not None:
+        _notebook_key_extra = notebook_key_extra()
+
+
+def strip_external_scripts(html: str) -> str:
+    """Remove nbconvert's MathJax, Mermaid and require.js tags that point at a CDN."""
+    return EXTERNAL_SCRIPT.sub("", html)
+
+
+def on_page_content(html, page, config, files):
+    """On notebook pages: drop CDN scripts and add a link to the page's .ipynb."""
+    if notebook_plugin(config) is None or not is_notebook_page(page):
+        return html
+    name = Path(page.file.src_uri).with_suffix(".ipynb").name
+    href = ("../" if config.use_directory_urls else "") + name
+    link = (f'<p class="kf-download"><a href="{href}" download>Download this page as a Jupyter notebook '
+            f"({name})</a>. It runs inside a checkout of the repository, which provides <code>kf</code>.</p>")
+    return link + strip_external_scripts(html)
+
+
+def on_post_build(config):
+    """Write each notebook page's source as .ipynb into the site, at the source's path (never into docs/)."""
+    if notebook_plugin(config) is None:
+        return
+    import jupytext  # noqa: PLC0415
+
+    docs, site = Path(config.docs_dir), Path(config.site_dir)
+    for source in sorted(docs.glob("experiments/*.py")):
+        target = site / source.relative_to(docs).with_suffix(".ipynb")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(jupytext.writes(jupytext.read(source), fmt="ipynb"), encoding="utf-8")

@@ -58,7 +58,6 @@ def on_pre_build(config):
         exec_python._sessions_globals.clear()
     except (ImportError, AttributeError):  # a newer markdown-exec: sessions may live elsewhere
         pass
-    refresh_notebook_key(config)
 
 
 def snippet_location(title: str, code: str, line_in_block: int) -> str | None:
@@ -118,7 +117,6 @@ EXTERNAL_SCRIPT = re.compile(
     r"|<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>",  # inline loaders of CDN code
     re.S,
 )
-_notebook_key_extra: str | None = None
 
 
 def notebook_plugin(config):
@@ -131,17 +129,18 @@ def is_notebook_page(page) -> bool:
     return page.file.src_uri.endswith(".py")
 
 
-def notebook_key_extra() -> str:
-    """What else a rendered notebook depends on: the kf package, the data, the package versions."""
-    from kf import cache, data  # noqa: PLC0415 - snippets/ is on sys.path by now
+def notebook_key_extra(nb_path: str | Path) -> str:
+    """What else a rendered notebook depends on: the kf modules it imports (and theirs), data, versions."""
+    from kf import cache, data  # noqa: PLC0415 - snippets/ is on sys.path by now; kf is fresh every build
 
     source = data.resolve_source(None)
     try:
         data_sha = data.file_sha256(data.SUBSET_PATH if source == "subset" else data.find_full_mnist())
     except (OSError, data.DataUnavailableError):
         data_sha = "missing"
-    return cache.sha256_text(cache.package_digest(), source, data_sha, repr(sorted(cache.versions().items())),
-                             os.environ.get("KF_EXECUTE", "1"))
+    modules = cache.kf_imports(cache.notebook_code(Path(nb_path)))
+    return cache.sha256_text(cache.package_digest(modules=modules), source, data_sha,
+                             repr(sorted(cache.versions().items())), os.environ.get("KF_EXECUTE", "1"))
 
 
 def key_notebook_cache() -> None:
@@ -151,7 +150,8 @@ def key_notebook_cache() -> None:
     original = getattr(jupyter_plugin._compute_cache_key, "kf_original", jupyter_plugin._compute_cache_key)
 
     def compute_cache_key(nb_path, config, exec_nb):
-        return hashlib.sha256((original(nb_path, config, exec_nb) + (_notebook_key_extra or "")).encode()).hexdigest()
+        extra = notebook_key_extra(nb_path)
+        return hashlib.sha256((original(nb_path, config, exec_nb) + extra).encode()).hexdigest()
 
     compute_cache_key.kf_original = original
     jupyter_plugin._compute_cache_key = compute_cache_key
@@ -172,16 +172,6 @@ def setup_notebooks(config, snippets: Path) -> None:
         key_notebook_cache()
     except (ImportError, AttributeError):  # another mkdocs-jupyter: never serve a page keyed on its source alone
         plugin.config["cache"] = False
-
-
-def refresh_notebook_key(config) -> None:
-    """Recompute the notebook cache's extra key once per build, before any page computes its key.
-
-    (Hooks run after plugins for the same event, so this cannot wait for on_pre_page.)
-    """
-    global _notebook_key_extra
-    if notebook_plugin(config) is not None:
-        _notebook_key_extra = notebook_key_extra()
 
 
 def strip_external_scripts(html: str) -> str:

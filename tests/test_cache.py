@@ -142,15 +142,36 @@ def test_notebook_page_cache_key_includes_kf(monkeypatch: pytest.MonkeyPatch, tm
                               "remove_tag_config", "highlight_extra_classes", "include_requirejs",
                               "custom_mathjax_url", "toc_depth")}
     page = tmp_path / "nb.py"
-    page.write_text(NOTEBOOK, encoding="utf-8")
-    monkeypatch.setattr(mkdocs_hooks, "_notebook_key_extra", mkdocs_hooks.notebook_key_extra())
-    before = jupyter_plugin._compute_cache_key(str(page), config, True)
+    page.write_text(NOTEBOOK.replace("x = 1", "from kf.render import table"), encoding="utf-8")
     kf_copy = tmp_path / "kf"
     shutil.copytree(SNIPPETS / "kf", kf_copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (kf_copy / "convmath.py").write_text("# changed\n", encoding="utf-8")
     monkeypatch.setattr(cache, "KF_DIR", kf_copy)
-    monkeypatch.setattr(mkdocs_hooks, "_notebook_key_extra", mkdocs_hooks.notebook_key_extra())
-    after = jupyter_plugin._compute_cache_key(str(page), config, True)
-    assert before != after
+
+    def key() -> str:
+        return jupyter_plugin._compute_cache_key(str(page), config, True)
+
+    before = key()
+    (kf_copy / "facts.py").write_text("# not imported by this notebook\n", encoding="utf-8")
+    assert key() == before, "a kf module the notebook does not use must not re-execute it"
+    (kf_copy / "render.py").write_text((kf_copy / "render.py").read_text() + "\n# changed\n", encoding="utf-8")
+    changed = key()
+    assert changed != before
     monkeypatch.setenv("KF_MNIST", "full")  # another data source is another key, even if it is missing
-    assert mkdocs_hooks.notebook_key_extra() != mkdocs_hooks._notebook_key_extra
+    assert key() != changed
+
+
+def test_job_keys_follow_kf_imports(env: dict) -> None:
+    """A job keyed by modules=[...] reruns when those modules or their kf imports change, not otherwise."""
+    def lookup() -> None:
+        env["lookup"](modules=["experiments"])
+
+    lookup()
+    (env["kf"] / "facts.py").write_text("# unrelated\n", encoding="utf-8")
+    lookup()
+    assert env["runs"]["n"] == 1
+    convmath = env["kf"] / "convmath.py"  # imported by experiments.py
+    convmath.write_text(convmath.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    lookup()
+    assert env["runs"]["n"] == 2
+    assert [p.name for p in cache.module_closure(["erf"], env["kf"])] == [
+        "__init__.py", "cache.py", "convmath.py", "data.py", "erf.py", "experiments.py"]

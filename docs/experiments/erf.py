@@ -20,8 +20,8 @@
 # They find it roughly Gaussian and smaller than the theoretical field, and that it grows with the
 # square root of the depth while the theoretical field grows linearly.
 #
-# This page measures it for one 7×7 layer and for stacks of 3, 6 and 12 3×3 layers (16 filters
-# each), at initialisation and after training on the MNIST subset.
+# This page measures it for one 7×7 layer and for deeper and deeper stacks of 3×3 layers (the
+# settings table lists them), at initialisation and after training on the MNIST subset.
 
 # %%
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
@@ -38,8 +38,9 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 # ## How it is measured
 #
 # One `tf.GradientTape` pass: the central unit of the last convolution (all its channels summed)
-# is differentiated with respect to the input image. The absolute gradient is averaged over 64
-# test digits, and at initialisation also over three random inits, then normalised to sum to 1.
+# is differentiated with respect to the input image. The absolute gradient is averaged over test
+# digits, and at initialisation also over several random inits (counts in the settings table),
+# then normalised to sum to 1.
 # Its size is measured two ways: the per-axis standard deviation σ, and the side of the smallest
 # centred square that holds 95 % of the gradient mass. A third number says how Gaussian the map is:
 # R² of an isotropic Gaussian with the same σ (1 means a perfect fit).

@@ -141,7 +141,7 @@ alt = (f"Feature maps of {len(digits)} test digits: for each digit, eight 26×26
 show_html(svg_figure(fig, alt, caption="Each row: a test digit, then eight feature maps of one layer."))
 
 # %% [markdown]
-# Both layers find edges and strokes in several orientations. The 3×3 maps are sharper and
-# slightly larger, the 7×7 maps are smoother. The smoothing is the price of a larger window: each
-# output mixes 49 pixels instead of 9. What to take from the pictures: on 28×28 digits, the first
-# layer's job is local, and 3×3 is enough to do it.
+# What to look for: which kernels are oriented edge detectors (a red side and a blue side), which
+# respond to blobs, and how much of each 7×7 tile is close to white. The maps show the cost of a
+# larger window: each 7×7 output mixes 49 pixels instead of 9. The accuracies on the
+# [training comparison](../training/) page show what that buys on these digits.

@@ -72,8 +72,8 @@ show_markdown(table(["Setting", "Value"], [[k, num(v) if isinstance(v, int) else
 # %% [markdown]
 # ## Results
 #
-# Accuracy is on the 2,000 test digits, as mean and spread (highest minus lowest) over the
-# seeds. The training time is **measured on the machine that built this page**. It changes from
+# Accuracy is on the held-out test digits of the subset, as mean and spread (highest minus
+# lowest) over the seeds. The training time is **measured on the machine that built this page**. It changes from
 # machine to machine and from run to run, so no test pins it.
 
 # %%

@@ -10,6 +10,7 @@ of models the job trained, so benchmarks can count trainings.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
@@ -56,24 +57,58 @@ def sha256_text(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def package_digest(directory: Path | None = None) -> str:
-    """sha256 over every .py file of the kf package (name and bytes), so any change to it counts."""
-    files = sorted(Path(directory or KF_DIR).glob("*.py"))
+def kf_imports(source: str) -> set[str]:
+    """Names of the kf modules a piece of Python code imports (anywhere, including inside functions)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("kf.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "kf":
+                found |= {a.name for a in node.names}
+            elif node.module.startswith("kf."):
+                found.add(node.module.split(".")[1])
+    return found
+
+
+def module_closure(modules: Iterable[str], directory: Path | None = None) -> list[Path]:
+    """The files of the given kf modules, of every kf module they import (transitively), and __init__.py."""
+    directory = Path(directory or KF_DIR)
+    todo, seen = ["__init__", *modules], set()
+    while todo:
+        name = todo.pop()
+        path = directory / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue  # a name imported from kf that is not a module file (a function, say)
+        seen.add(name)
+        todo.extend(kf_imports(path.read_text(encoding="utf-8")))
+    return sorted(directory / f"{name}.py" for name in seen)
+
+
+def package_digest(directory: Path | None = None, modules: Iterable[str] | None = None) -> str:
+    """sha256 over kf's .py files (name and bytes): all of them, or only `modules` and what they import."""
+    directory = Path(directory or KF_DIR)
+    files = sorted(directory.glob("*.py")) if modules is None else module_closure(modules, directory)
     return sha256_text(*(f"{f.name}\n{f.read_text(encoding='utf-8')}" for f in files))
 
 
-def code_digest(path: Path) -> str:
-    """sha256 of a page's code: the code cells of a jupytext notebook, else the whole file."""
+def notebook_code(path: Path) -> str:
+    """The code cells of a jupytext notebook (or .ipynb), joined; the whole text of any other file."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"code file {path} not found: the cache key needs the code that produces the result")
     text = path.read_text(encoding="utf-8")
-    if path.suffix in (".py", ".md", ".ipynb") and ("# %%" in text or path.suffix == ".ipynb"):
+    if path.suffix == ".ipynb" or (path.suffix in (".py", ".md") and "# %%" in text):
         import jupytext  # noqa: PLC0415 - only notebooks need it
 
         notebook = jupytext.reads(text, fmt=path.suffix.lstrip("."))
         text = "\n# ---- cell ----\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    return sha256_text(text)
+    return text
+
+
+def code_digest(path: Path) -> str:
+    """sha256 of a page's code: the code cells of a jupytext notebook, else the whole file."""
+    return sha256_text(notebook_code(path))
 
 
 def package_version(name: str) -> str:
@@ -93,7 +128,7 @@ def versions() -> dict[str, str]:
 
 
 def cache_key(name: str, params: Mapping[str, object], seed: int, code: Iterable[Path], data_sha256: str,
-              kf_digest: str | None = None, env_versions: Mapping[str, str] | None = None) -> str:
+              modules: Iterable[str] | None = None, env_versions: Mapping[str, str] | None = None) -> str:
     """The sha256 key of a result: change any ingredient and the key changes."""
     if not name or not name.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"job name must be letters, digits, '-' or '_', got {name!r}")
@@ -106,7 +141,7 @@ def cache_key(name: str, params: Mapping[str, object], seed: int, code: Iterable
         "params": params,
         "seed": seed,
         "code": {str(Path(p).name): code_digest(Path(p)) for p in code},
-        "kf": kf_digest if kf_digest is not None else package_digest(),
+        "kf": package_digest(modules=modules),
         "data": data_sha256,
         "versions": dict(env_versions if env_versions is not None else versions()),
     }
@@ -185,10 +220,13 @@ def store(key: str, name: str, result: Mapping[str, object]) -> None:
 
 
 def cached(name: str, job: Callable[[], Mapping[str, object]], *, params: Mapping[str, object], seed: int,
-           code: Iterable[Path], data_sha256: str) -> dict[str, object]:
-    """The job's result from the cache if its key matches, else run the job, store and return it."""
+           code: Iterable[Path], data_sha256: str, modules: Iterable[str] | None = None) -> dict[str, object]:
+    """The job's result from the cache if its key matches, else run the job, store and return it.
+
+    `modules` names the kf modules the job runs (their kf imports are followed); None hashes all of kf.
+    """
     start = time.perf_counter()
-    key = cache_key(name, params, seed, list(code), data_sha256)
+    key = cache_key(name, params, seed, list(code), data_sha256, modules)
     hit = load(key)
     if hit is not None:
         log("hit", name, key, 0, time.perf_counter() - start)

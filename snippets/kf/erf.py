@@ -132,4 +132,4 @@ def erf_results() -> dict[str, object]:
     """The ERF experiment, from the cache when nothing it depends on has changed."""
     _, data_sha = mnist_split(ERF["train_images"])
     return cache.cached("erf", lambda: run_erf(ERF), params=ERF, seed=ERF["seed"], code=[ERF_PAGE],
-                        data_sha256=data_sha)
+                        data_sha256=data_sha, modules=["erf"])

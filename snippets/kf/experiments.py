@@ -234,7 +234,8 @@ def comparison() -> dict[str, object]:
     """The training comparison, from the cache when nothing it depends on has changed."""
     _, data_sha = mnist_split(COMPARISON["train_images"])
     return cache.cached("comparison", lambda: run_comparison(COMPARISON), params=COMPARISON,
-                        seed=COMPARISON["seeds"][0], code=[TRAINING_PAGE], data_sha256=data_sha)
+                        seed=COMPARISON["seeds"][0], code=[TRAINING_PAGE], data_sha256=data_sha,
+                        modules=["experiments"])
 
 
 def summarise(rows: Sequence[dict], key: str = "variant") -> dict[str, dict[str, float]]:

@@ -139,7 +139,8 @@ def scenario(task: str) -> dict[str, object]:
         raise ValueError(f"unknown scenario {task!r}; known: {sorted(SCENARIOS)}")
     split = make_split(task, config["n_train"], config["n_test"])
     return cache.cached(f"scenario-{task}", lambda: run_scenario(task, config), params=config,
-                        seed=config["seeds"][0], code=[SCENARIOS_PAGE], data_sha256=data_digest(split))
+                        seed=config["seeds"][0], code=[SCENARIOS_PAGE], data_sha256=data_digest(split),
+                        modules=["scenarios"])
 
 
 def chance(task: str) -> float:

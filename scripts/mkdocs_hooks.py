@@ -187,7 +187,11 @@ def on_page_content(html, page, config, files):
     href = ("../" if config.use_directory_urls else "") + name
     link = (f'<p class="kf-download"><a href="{href}" download>Download this page as a Jupyter notebook '
             f"({name})</a>. It runs inside a checkout of the repository, which provides <code>kf</code>.</p>")
-    return link + strip_external_scripts(html)
+    html = strip_external_scripts(html)
+    heading_end = html.find("</h1>")  # right under the page title, where a reader looks for it
+    if heading_end < 0:
+        return link + html
+    return html[:heading_end + 5] + link + html[heading_end + 5:]
 
 
 def on_post_build(config):

@@ -38,6 +38,11 @@ values = {
     "chance_rows": f"{100 * chance('rows'):.1f} %",
     "rows_table": "\n".join(f"    | `{n}` | {pm(s['accuracy'], s['spread'])} | {s['macs']:,} |"
                             for n, s in rows.items()),
+    "mnist_verdict": (
+        "a gap within the spread between seeds: at this training budget the two are not distinguishable by accuracy"
+        if abs(training["64×3×3"]["accuracy"] - training["32×7×7"]["accuracy"])
+        <= max(training["64×3×3"]["spread"], training["32×7×7"]["spread"])
+        else "a gap larger than the spread between seeds"),
     "erf12_side": erf[("12 × 3×3", "init")]["side"], "erf12_rf": erf[("12 × 3×3", "init")]["theoretical_rf"],
 }
 print("\n".join(f"{k} = {v}" for k, v in values.items() if k != "rows_table"))

@@ -177,7 +177,7 @@ TRAINING_PAGE = PAGES_DIR / "training.py"
 
 # --8<-- [start:comparison]
 COMPARISON = {
-    "train_images": 1000,  # the first 1,000 of the 8,000 training digits (already shuffled, all classes)
+    "train_images": 800,  # the first 800 of the 8,000 training digits (already shuffled, all classes)
     "epochs": 1,
     "batch_size": 32,
     "learning_rate": 3e-3,

@@ -87,7 +87,7 @@ SCENARIOS = {
         },
     },
     "rows": {  # long-range: every way to grow the receptive field to the image width, and a small-kernel baseline
-        "n_train": 800, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
+        "n_train": 500, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
         "padding": "same",
         "variants": {
             "small: 8×3×3": [["conv", 8, 3]],

@@ -139,7 +139,10 @@ def notebook_key_extra(nb_path: str | Path) -> str:
     except (OSError, data.DataUnavailableError):
         data_sha = "missing"
     modules = cache.kf_imports(cache.notebook_code(Path(nb_path)))
-    return cache.sha256_text(cache.package_digest(modules=modules), source, data_sha,
+    # Pages share experiments (the filters page shows the training page's models, keyed by that page's
+    # code), so every sibling notebook's code is part of each page's key.
+    siblings = [cache.code_digest(p) for p in sorted(Path(nb_path).parent.glob("*.py"))]
+    return cache.sha256_text(cache.package_digest(modules=modules), source, data_sha, *siblings,
                              repr(sorted(cache.versions().items())), os.environ.get("KF_EXECUTE", "1"))
 
 

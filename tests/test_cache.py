@@ -156,8 +156,15 @@ def test_notebook_page_cache_key_includes_kf(monkeypatch: pytest.MonkeyPatch, tm
     (kf_copy / "render.py").write_text((kf_copy / "render.py").read_text() + "\n# changed\n", encoding="utf-8")
     changed = key()
     assert changed != before
+    sibling = tmp_path / "training.py"  # another notebook in the same folder: its experiments may be shown here
+    sibling.write_text(NOTEBOOK, encoding="utf-8")
+    with_sibling = key()
+    assert with_sibling != changed
+    sibling.write_text(NOTEBOOK.replace("x = 1", "x = 3"), encoding="utf-8")
+    current = key()
+    assert current != with_sibling
     monkeypatch.setenv("KF_MNIST", "full")  # another data source is another key, even if it is missing
-    assert key() != changed
+    assert key() != current
 
 
 def test_job_keys_follow_kf_imports(env: dict) -> None:

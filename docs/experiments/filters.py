@@ -91,16 +91,19 @@ energy = large**2
 centre_share = energy[2:5, 2:5].sum(axis=(0, 1)) / energy.sum(axis=(0, 1))  # one share per filter
 uniform = 9 / 49
 above = int((centre_share > uniform).sum())
+if abs(centre_share.mean() - uniform) < 0.02:  # within 2 percentage points: call it an even share
+    verdict = "That is about an even share: the outer ring is used as much as the centre."
+elif centre_share.mean() > uniform:
+    verdict = "The weight leans towards the middle, but the outer ring is used as well."
+else:
+    verdict = "The outer ring carries more than its share: the 7×7 kernels use their full window."
 show_markdown(prose("""
 Across the {n} trained 7×7 kernels, the central 3×3 holds **{mean}** of the squared weight on
 average (from {low} to {high}), against {uniform} if the weights were spread evenly. For {above} of the
 {n} kernels the centre holds more than an even share. {verdict}
 """, dict(n=large.shape[-1], mean=pct(centre_share.mean()), low=pct(centre_share.min()),
           high=pct(centre_share.max()), uniform=pct(uniform), above=above,
-          verdict=("The weight leans towards the middle, but the outer ring is used as well: the 7×7 "
-                   "kernels are not just padded 3×3 kernels."
-                   if centre_share.mean() > uniform else
-                   "The outer ring carries at least its share: the 7×7 kernels use their full window."))))
+          verdict=verdict)))
 
 # %% [markdown]
 # ## Feature maps for a few digits

@@ -74,8 +74,8 @@ show_html(svg_figure(fig, "Six example images of each task: motif images labelle
 # %% [markdown]
 # ## The models
 #
-# - **Motifs:** one convolution layer at an **equal parameter budget** of about 110 parameters.
-#   Smaller kernels buy more filters: 8×3×3, 4×5×5 or 2×7×7.
+# - **Motifs:** one convolution layer at an **equal parameter budget** (see the parameter column
+#   below). Smaller kernels buy more filters: 8×3×3, 4×5×5 or 2×7×7.
 # - **Rows:** every way to grow the receptive field to the width of the image: one large kernel,
 #   a stack of 3×3 layers, dilated 3×3 layers, and pooling between 3×3 layers. A single 3×3 layer
 #   is the baseline. `same` padding keeps the marks at the border inside every window.

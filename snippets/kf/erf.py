@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from kf import cache, convmath
-from kf.experiments import PAGES_DIR, Split, build_model, mnist_split, receptive_field, train
+from kf.experiments import PAGES_DIR, build_model, deterministic, mnist_split, receptive_field, train
 
 ERF_PAGE = PAGES_DIR / "erf.py"
 
@@ -110,14 +110,11 @@ def run_erf(config: dict) -> dict[str, object]:
     for index, (name, layers) in enumerate(config["models"].items()):
         maps = []
         for seed in config["init_seeds"]:
-            from kf.experiments import deterministic  # noqa: PLC0415
-
             deterministic(seed)
             maps.append(erf_map(build_model(layers, (28, 28, 1), 10), images))
         init = np.mean([m for m, _ in maps], axis=0)
         centre = maps[0][1]
-        run = train(layers, Split(split.x_train, split.y_train, split.x_test, split.y_test), config["seed"],
-                    epochs=config["epochs"], learning_rate=config["learning_rate"])
+        run = train(layers, split, config["seed"], epochs=config["epochs"], learning_rate=config["learning_rate"])
         trained, _ = erf_map(run["model"], images)
         result[f"init_{index}"], result[f"trained_{index}"] = init, trained
         for stage, erf in (("init", init), ("trained", trained)):

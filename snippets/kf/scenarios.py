@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from kf import cache, convmath
-from kf.experiments import PAGES_DIR, Split, mean_spread, train
+from kf.experiments import PAGES_DIR, Split, train
 
 SCENARIOS_PAGE = PAGES_DIR / "scenarios.py"
 MOTIF_CLASSES = 4
@@ -77,7 +77,7 @@ GENERATORS = {"motifs": motif_images, "rows": row_images}
 
 # --8<-- [start:config]
 SCENARIOS = {
-    "motifs": {  # local: equal parameter budget (about 110), small kernels with more filters vs large with fewer
+    "motifs": {  # local: an equal parameter budget; small kernels with more filters vs large ones with fewer
         "n_train": 1000, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
         "padding": "valid",
         "variants": {
@@ -150,4 +150,4 @@ def chance(task: str) -> float:
     return float(np.bincount(split.y_test).max() / len(split.y_test))
 
 
-__all__ = ["SCENARIOS", "chance", "make_split", "mean_spread", "motif_images", "motifs", "row_images", "scenario"]
+__all__ = ["SCENARIOS", "chance", "make_split", "motif_images", "motifs", "row_images", "scenario"]

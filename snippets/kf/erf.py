@@ -17,7 +17,7 @@ ERF_PAGE = PAGES_DIR / "erf.py"
 
 # --8<-- [start:config]
 ERF = {
-    "train_images": 800, "epochs": 1, "learning_rate": 3e-3, "seed": 0,
+    "train_images": 600, "epochs": 1, "learning_rate": 3e-3, "seed": 0,
     "init_seeds": [0, 1, 2],  # at initialisation the ERF is averaged over these random inits
     "images": 64,  # test digits the gradient is averaged over
     "models": {  # 16 filters per layer, 'valid' padding, then MaxPool(2) → Flatten → Dense(10)

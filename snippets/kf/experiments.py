@@ -8,6 +8,7 @@ or "gmp" (GlobalMaxPool → Dense). Every training is seeded and deterministic.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Sequence
@@ -134,19 +135,34 @@ def deterministic(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+_compiled: dict[str, object] = {}  # architecture -> compiled model; tracing a train step costs about a second
+
+
 # --8<-- [start:train]
 def train(layers: Sequence[Sequence[object]], split: Split, seed: int, *, epochs: int = 1, batch_size: int = 32,
           learning_rate: float = 2e-3, head: str = "flatten", padding: str = "valid") -> dict[str, object]:
-    """Train one seeded model with Adam; return test accuracy, parameters, MACs, time and the trained model."""
+    """Train one seeded model with Adam; return test accuracy, parameters, MACs, time and the trained model.
+
+    The returned model is reused (re-initialised) by the next call with the same architecture.
+    """
     import keras  # noqa: PLC0415
 
     convmath.check_int("epochs", epochs, maximum=1000)
     convmath.check_int("batch_size", batch_size, maximum=100_000)
     input_shape = tuple(int(d) for d in split.x_train.shape[1:])
     deterministic(seed)
-    model = build_model(layers, input_shape, split.classes, head, padding)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = build_model(layers, input_shape, split.classes, head, padding)  # this seed's initial weights
+    key = json.dumps([check_spec(layers), input_shape, split.classes, head, padding, learning_rate])
+    if key in _compiled:  # same architecture: reuse the compiled model and its traced train step
+        model, initial = _compiled[key], model
+        model.set_weights(initial.get_weights())
+        for variable in model.optimizer.variables:  # a fresh Adam: step 0, zero moments
+            if "learning_rate" not in variable.path:
+                variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        _compiled[key] = model
     start = time.perf_counter()
     model.fit(split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
     seconds = time.perf_counter() - start

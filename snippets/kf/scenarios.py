@@ -78,7 +78,7 @@ GENERATORS = {"motifs": motif_images, "rows": row_images}
 # --8<-- [start:config]
 SCENARIOS = {
     "motifs": {  # local: an equal parameter budget; small kernels with more filters vs large ones with fewer
-        "n_train": 1000, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
+        "n_train": 800, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
         "padding": "valid",
         "variants": {
             "8×3×3": [["conv", 8, 3]],
@@ -87,7 +87,7 @@ SCENARIOS = {
         },
     },
     "rows": {  # long-range: every way to grow the receptive field to the image width, and a small-kernel baseline
-        "n_train": 500, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
+        "n_train": 400, "n_test": 1000, "epochs": 3, "learning_rate": 1e-2, "seeds": [0, 1, 2],
         "padding": "same",
         "variants": {
             "small: 8×3×3": [["conv", 8, 3]],

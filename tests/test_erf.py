@@ -68,3 +68,4 @@ def test_built_page_shows_the_measurements(built_site: Path, results: dict) -> N
     for row in results["rows"]:
         assert f"{row['sigma']:.2f}" in text and f"{row['gaussian_r2']:.2f}" in text, row
     assert "12 stacked 3×3 layers the field is 25×25 pixels" in text
+    assert "from 3 to 12 layers the theoretical field grows 3.6× (7 → 25)" in text and "√(12/3) = 2.00" in text

@@ -158,8 +158,8 @@ show_markdown(prose("""
   theoretical receptive field for {n_smaller} of the {n} models at initialisation ({smaller_list}). For
   12 stacked 3×3 layers the field is {rf12}×{rf12} pixels, but 95 % of the effect comes from the central
   {side12:.0f}×{side12:.0f}.
-- **Growing like √depth:** from 3 to 12 layers the theoretical field grows {rf_growth:.1f}× (7 → {rf12})
-  and σ grows {growth:.2f}×, close to √4 = 2.
+- **Growing like √depth:** from {d3} to {d12} layers the theoretical field grows {rf_growth:.1f}×
+  ({rf3} → {rf12}) and σ grows {growth:.2f}×; √({d12}/{d3}) = {sqrt_depth:.2f}.
 - **Same theoretical field, different use:** one 7×7 layer and three 3×3 layers both see 7×7
   pixels. At initialisation their σ is {s7:.2f} and {s3:.2f} pixels: the stack concentrates on the
   centre. After training: {t7:.2f} and {t3:.2f}.
@@ -168,6 +168,8 @@ show_markdown(prose("""
           n_smaller=len(smaller), n=len(init), smaller_list=", ".join(f"`{n}`" for n in smaller) or "none",
           rf12=init["12 × 3×3"]["theoretical_rf"], side12=init["12 × 3×3"]["side"],
           rf_growth=init["12 × 3×3"]["theoretical_rf"] / init["3 × 3×3"]["theoretical_rf"], growth=growth,
+          d3=init["3 × 3×3"]["layers"], d12=init["12 × 3×3"]["layers"], rf3=init["3 × 3×3"]["theoretical_rf"],
+          sqrt_depth=(init["12 × 3×3"]["layers"] / init["3 × 3×3"]["layers"]) ** 0.5,
           s7=init["1 × 7×7"]["sigma"], s3=init["3 × 3×3"]["sigma"],
           t7=trained["1 × 7×7"]["sigma"], t3=trained["3 × 3×3"]["sigma"])))
 

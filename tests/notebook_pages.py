@@ -8,7 +8,22 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.I)
+EXTERNAL_URL = re.compile(r"^(?:https?:)?//", re.I)
+NOT_FETCHED = {"canonical", "alternate"}  # <link rel> values a browser does not download
+
+
+def external_resources(html: str) -> list[str]:
+    """URLs of scripts, stylesheets, images, frames and other fetched resources outside the site."""
+    soup = BeautifulSoup(html, "html.parser")
+    found = []
+    for tag in soup.find_all(["script", "img", "iframe", "link", "source", "video", "audio"]):
+        url = tag.get("href" if tag.name == "link" else "src") or ""
+        if tag.name == "link" and NOT_FETCHED & set(tag.get("rel", [])):
+            continue
+        if EXTERNAL_URL.match(url):
+            found.append(url)
+    found += re.findall(r"@import\s+url\(\s*['\"]?((?:https?:)?//[^'\")]+)", html)
+    return found
 
 
 def page_html(site: Path, name: str) -> str:
@@ -25,7 +40,7 @@ def article_text(html: str) -> str:
 def check_notebook_page(site: Path, name: str) -> str:
     """Common facts of every notebook page; returns the article text."""
     html = page_html(site, name)
-    assert not EXTERNAL.findall(html), f"external resources on {name}: {EXTERNAL.findall(html)[:3]}"
+    assert not external_resources(html), f"external resources on {name}: {external_resources(html)[:3]}"
     assert "x-mathjax-config" not in html and "cdnjs" not in html and "jsdelivr" not in html
     text = article_text(html)
     assert "Traceback (most recent call last)" not in text, f"{name} shows an exception"

@@ -43,6 +43,11 @@ values = {
         if abs(training["64×3×3"]["accuracy"] - training["32×7×7"]["accuracy"])
         <= max(training["64×3×3"]["spread"], training["32×7×7"]["spread"])
         else "a gap larger than the spread between seeds"),
+    "rows_solved": ", ".join(f"`{n.split(':')[0]}`" for n, r in rows.items() if r["accuracy"] >= 0.95),
+    "rows_cheapest": min((n for n, r in rows.items() if r["accuracy"] >= 0.95), key=lambda n: rows[n]["macs"],
+                         default="none").split(":")[0],
+    "stack_verdict": ("also solved it" if next(r for n, r in rows.items() if n.startswith("stack"))["accuracy"] >= 0.95
+                      else "did not solve it in this short training"),
     "erf12_side": erf[("12 × 3×3", "init")]["side"], "erf12_rf": erf[("12 × 3×3", "init")]["theoretical_rf"],
 }
 print("\n".join(f"{k} = {v}" for k, v in values.items() if k != "rows_table"))

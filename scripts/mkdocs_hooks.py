@@ -7,6 +7,7 @@ modules imported by the previous build, and an error would only say "<code block
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -67,6 +68,7 @@ def on_config(config):
     if str(_snippets_dir) in sys.path:
         sys.path.remove(str(_snippets_dir))
     sys.path.insert(0, str(_snippets_dir))
+    setup_notebooks(config, _snippets_dir)
     return config
 
 
@@ -130,6 +132,84 @@ def on_startup(command, dirty):
     logging.setLogRecordFactory(factory_naming_snippets)
 
 
+# --- Notebook execution (mkdocs-jupyter): kernels that import kf, a cache key that cannot go stale, no CDN ---
+
+NOTEBOOK_PLUGIN = "mkdocs-jupyter"
+EXTERNAL_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"  # <script src="https://cdn...">
+    r"|<script\b[^>]*\bsrc=\"\s*\"[^>]*>\s*</script>"  # src="" (an empty MathJax URL) would refetch the page
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>"  # MathJax config: this site renders math with KaTeX
+    r"|<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>",  # inline loaders of CDN code
+    re.S,
+)
+
+
+def notebook_plugin(config):
+    """The mkdocs-jupyter plugin instance, or None when it is not configured."""
+    return config.plugins.get(NOTEBOOK_PLUGIN)
+
+
+def notebook_key_extra(nb_path: str | Path) -> str:
+    """What else a rendered notebook depends on: the kf modules it imports (and theirs), data, versions."""
+    from kf import cache, data
+
+    source = data.resolve_source(None)
+    try:
+        data_sha = data.file_sha256(data.SUBSET_PATH if source == "subset" else data.find_full_mnist())
+    except (OSError, data.DataUnavailableError):
+        data_sha = "missing"
+    modules = cache.kf_imports(cache.notebook_code(Path(nb_path)))
+    # Pages share experiments (the filters page shows the training page's models, keyed by that page's
+    # code), so every sibling notebook's code is part of each page's key.
+    siblings = [cache.code_digest(p) for p in sorted(Path(nb_path).parent.glob("*.py"))]
+    return cache.sha256_text(
+        cache.package_digest(modules=modules),
+        source,
+        data_sha,
+        *siblings,
+        repr(sorted(cache.versions().items())),
+        os.environ.get("KF_EXECUTE", "1"),
+    )
+
+
+def key_notebook_cache() -> None:
+    """Make mkdocs-jupyter's page cache key include notebook_key_extra(), so an edit to kf re-executes."""
+    from mkdocs_jupyter import plugin as jupyter_plugin
+
+    original = getattr(jupyter_plugin._compute_cache_key, "kf_original", jupyter_plugin._compute_cache_key)
+
+    def compute_cache_key(nb_path, config, exec_nb):
+        extra = notebook_key_extra(nb_path)
+        return hashlib.sha256((original(nb_path, config, exec_nb) + extra).encode()).hexdigest()
+
+    compute_cache_key.kf_original = original
+    jupyter_plugin._compute_cache_key = compute_cache_key
+
+
+def setup_notebooks(config, snippets: Path) -> None:
+    """Export PYTHONPATH for notebook kernels (separate processes) and key or disable the page cache."""
+    plugin = notebook_plugin(config)
+    if plugin is None:
+        return
+    paths = [str(snippets)] + [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(snippets)
+    ]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if not execution_enabled():
+        plugin.config["execute"] = False
+    root = snippets.parent
+    plugin.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter")  # not relative to the shell's cwd
+    try:
+        key_notebook_cache()
+    except (ImportError, AttributeError):  # another mkdocs-jupyter: never serve a page keyed on its source alone
+        plugin.config["cache"] = False
+
+
+def strip_external_scripts(html: str) -> str:
+    """Remove nbconvert's MathJax, Mermaid and require.js tags that point at a CDN."""
+    return EXTERNAL_SCRIPT.sub("", html)
+
+
 # --- Notebook pages (mkdocs-jupyter renders docs/**/*.ipynb, or jupytext .py sources, as pages) ---
 
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
@@ -169,13 +249,14 @@ def colab_url(config, src_uri: str) -> str | None:
 
 
 def notebook_links(page, config) -> str:
-    """HTML for a notebook page: a download link to its source and, with a GitHub repo_url, Open in Colab; else ''."""
+    """HTML for a notebook page: a download link to its .ipynb and, with a GitHub repo_url, Open in Colab; else ''."""
     src_uri = notebook_source(page)
     if src_uri is None:
         return ""
-    name = src_uri.rsplit("/", 1)[-1]
-    kind = "notebook" if name.endswith(".ipynb") else "source"
-    links = [f'<a class="md-button" href="{html.escape(name)}" download>Download the {kind} ({html.escape(name)})</a>']
+    name = Path(src_uri).with_suffix(".ipynb").name  # a jupytext .py source is downloaded as the notebook it makes
+    links = [
+        f'<a class="md-button" href="{html.escape(name)}" download>Download the notebook ({html.escape(name)})</a>'
+    ]
     colab = colab_url(config, src_uri)
     if colab:
         links.append(f'<a class="md-button" href="{html.escape(colab)}">Open in Colab</a>')
@@ -183,19 +264,25 @@ def notebook_links(page, config) -> str:
 
 
 def on_page_content(html_text: str, page, config, files):
-    """Put the notebook links under a notebook page's title (or first, if it has none)."""
+    """On notebook pages: drop CDN scripts, and put the notebook links under the title (or first)."""
     links = notebook_links(page, config)
     if not links:
         return html_text
+    html_text = strip_external_scripts(html_text)
     head, h1, rest = html_text.partition("</h1>")
     return head + h1 + links + rest if h1 else links + html_text
 
 
 def on_post_page(output: str, page, config):
-    """Copy a notebook page's source next to its HTML, so the download link works (the site only, never docs/)."""
+    """Write a notebook page's .ipynb next to its HTML, so the download link works (the site only, never docs/)."""
     if notebook_source(page) and page.file.abs_src_path and page.file.abs_dest_path:
         source = Path(page.file.abs_src_path)
-        target = Path(page.file.abs_dest_path).parent
-        target.mkdir(parents=True, exist_ok=True)  # MkDocs writes the page itself only after this hook
-        shutil.copyfile(source, target / source.name)
+        target = Path(page.file.abs_dest_path).parent / source.with_suffix(".ipynb").name
+        target.parent.mkdir(parents=True, exist_ok=True)  # MkDocs writes the page itself only after this hook
+        if source.suffix == ".ipynb":
+            shutil.copyfile(source, target)
+        else:
+            import jupytext
+
+            target.write_text(jupytext.writes(jupytext.read(source), fmt="ipynb"), encoding="utf-8")
     return output

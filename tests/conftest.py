@@ -60,6 +60,9 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
         elif source.exists():
             shutil.copy(source, dest / part)
+    trained = ROOT / ".cache" / "experiments"  # keyed by content, not path: a copy reuses it instead of retraining
+    if trained.is_dir():
+        shutil.copytree(trained, dest / ".cache" / "experiments", ignore=shutil.ignore_patterns("log.jsonl"))
     return dest
 
 

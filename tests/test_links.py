@@ -76,7 +76,7 @@ def test_without_repo_url_there_is_no_colab_link_and_no_placeholder() -> None:
 
 def test_a_jupytext_source_gets_a_download_link_but_no_colab_link() -> None:
     links = notebook_links(fake_page("experiments/mnist.py"), WITH_REPO)
-    assert 'href="mnist.py" download>Download the source (mnist.py)' in links
+    assert 'href="mnist.ipynb" download>Download the notebook (mnist.ipynb)' in links
     assert "Colab" not in links  # Colab opens .ipynb files only
 
 

@@ -1,0 +1,206 @@
+"""The experiment cache (snippets/kf/cache.py): identical inputs hit; a change to any key ingredient re-runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SNIPPETS
+from kf import cache
+
+NOTEBOOK = """# %% [markdown]
+# # A page
+# Some prose.
+
+# %%
+x = 1
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """A private cache dir, a private copy of kf, a notebook file and a fake job that counts its runs."""
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    kf_copy = tmp_path / "kf"
+    shutil.copytree(SNIPPETS / "kf", kf_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "KF_DIR", kf_copy)
+    page = tmp_path / "page.py"
+    page.write_text(NOTEBOOK, encoding="utf-8")
+    runs = {"n": 0}
+
+    def job() -> dict[str, object]:
+        runs["n"] += 1
+        cache.count_training()
+        cache.count_training()
+        return {"accuracy": 0.5 + runs["n"], "weights": np.arange(6, dtype=np.float32).reshape(2, 3)}
+
+    def lookup(**overrides: object) -> dict[str, object]:
+        args = {"params": {"epochs": 1}, "seed": 0, "code": [page], "data_sha256": "abc"} | overrides
+        return cache.cached("fake", job, **args)
+
+    return {"runs": runs, "lookup": lookup, "page": page, "kf": kf_copy, "dir": tmp_path / "cache"}
+
+
+def test_identical_inputs_hit(env: dict) -> None:
+    first = env["lookup"]()
+    second = env["lookup"]()
+    assert env["runs"]["n"] == 1
+    assert first["accuracy"] == second["accuracy"] == 1.5
+    assert np.array_equal(second["weights"], np.arange(6).reshape(2, 3))
+    assert second["weights"].dtype == np.float32
+    assert [(e["event"], e["trainings"]) for e in cache.read_log(env["dir"])] == [("miss", 2), ("hit", 0)]
+
+
+def test_notebook_code_change_reruns(env: dict) -> None:
+    env["lookup"]()
+    env["page"].write_text(NOTEBOOK.replace("x = 1", "x = 2"), encoding="utf-8")
+    env["lookup"]()
+    assert env["runs"]["n"] == 2
+
+
+def test_notebook_prose_change_hits(env: dict) -> None:
+    env["lookup"]()
+    env["page"].write_text(NOTEBOOK.replace("Some prose.", "Other prose."), encoding="utf-8")
+    env["lookup"]()
+    assert env["runs"]["n"] == 1, "prose cannot change a result, so it must not retrain"
+
+
+def test_kf_package_change_reruns(env: dict) -> None:
+    env["lookup"]()
+    helper = env["kf"] / "convmath.py"
+    helper.write_text(helper.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    env["lookup"]()
+    assert env["runs"]["n"] == 2
+
+
+def test_new_kf_module_reruns(env: dict) -> None:
+    env["lookup"]()
+    (env["kf"] / "extra.py").write_text("X = 1\n", encoding="utf-8")
+    env["lookup"]()
+    assert env["runs"]["n"] == 2
+
+
+@pytest.mark.parametrize("override", [{"data_sha256": "abd"}, {"seed": 1}, {"params": {"epochs": 2}}])
+def test_data_seed_and_params_changes_rerun(env: dict, override: dict) -> None:
+    env["lookup"]()
+    env["lookup"](**override)
+    assert env["runs"]["n"] == 2
+
+
+@pytest.mark.parametrize("package", ["python", "numpy", "tensorflow", "keras"])
+def test_version_change_reruns(env: dict, monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    env["lookup"]()
+    real = cache.versions()
+    monkeypatch.setattr(cache, "versions", lambda: {**real, package: real[package] + ".changed"})
+    env["lookup"]()
+    assert env["runs"]["n"] == 2
+
+
+def test_versions_name_the_installed_packages() -> None:
+    found = cache.versions()
+    assert set(found) == {"python", "numpy", "tensorflow", "keras"}
+    assert "not installed" not in found.values()
+
+
+def test_damaged_entry_is_recomputed(env: dict) -> None:
+    env["lookup"]()
+    for meta in env["dir"].glob("*.json"):
+        meta.write_text("{ not json", encoding="utf-8")
+    assert env["lookup"]()["accuracy"] == 2.5
+    assert env["runs"]["n"] == 2
+
+
+def test_bad_inputs_are_clear_errors(env: dict) -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        env["lookup"](params={"bad": object()})
+    with pytest.raises(ValueError, match="code file"):
+        env["lookup"](code=[env["page"].with_name("missing.py")])
+    with pytest.raises(ValueError, match="data_sha256"):
+        env["lookup"](data_sha256="")
+    with pytest.raises(ValueError, match="seed"):
+        env["lookup"](seed="0")
+    with pytest.raises(ValueError, match="job name"):
+        cache.cached("../x", dict, params={}, seed=0, code=[], data_sha256="a")
+
+
+def test_cache_lives_under_dot_cache_at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache.ENV_DIR, raising=False)
+    assert cache.cache_dir() == ROOT / ".cache" / "experiments"
+    assert ".cache/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "rm -rf site .cache" in (ROOT / "Makefile").read_text()
+
+
+def test_notebook_page_cache_key_includes_kf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """mkdocs-jupyter's own page cache is keyed by the notebook only; the hooks add kf, data and versions."""
+    from mkdocs_jupyter import plugin as jupyter_plugin
+
+    import mkdocs_hooks
+
+    mkdocs_hooks.key_notebook_cache()
+    config = {
+        k: ""
+        for k in (
+            "kernel_name",
+            "theme",
+            "allow_errors",
+            "show_input",
+            "no_input",
+            "no_prompt",
+            "remove_tag_config",
+            "highlight_extra_classes",
+            "include_requirejs",
+            "custom_mathjax_url",
+            "toc_depth",
+        )
+    }
+    page = tmp_path / "nb.py"
+    page.write_text(NOTEBOOK.replace("x = 1", "from kf.render import table"), encoding="utf-8")
+    kf_copy = tmp_path / "kf"
+    shutil.copytree(SNIPPETS / "kf", kf_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "KF_DIR", kf_copy)
+
+    def key() -> str:
+        return jupyter_plugin._compute_cache_key(str(page), config, True)
+
+    before = key()
+    (kf_copy / "facts.py").write_text("# not imported by this notebook\n", encoding="utf-8")
+    assert key() == before, "a kf module the notebook does not use must not re-execute it"
+    (kf_copy / "render.py").write_text((kf_copy / "render.py").read_text() + "\n# changed\n", encoding="utf-8")
+    changed = key()
+    assert changed != before
+    sibling = tmp_path / "training.py"  # another notebook in the same folder: its experiments may be shown here
+    sibling.write_text(NOTEBOOK, encoding="utf-8")
+    with_sibling = key()
+    assert with_sibling != changed
+    sibling.write_text(NOTEBOOK.replace("x = 1", "x = 3"), encoding="utf-8")
+    current = key()
+    assert current != with_sibling
+    monkeypatch.setenv("KF_MNIST", "full")  # another data source is another key, even if it is missing
+    assert key() != current
+
+
+def test_job_keys_follow_kf_imports(env: dict) -> None:
+    """A job keyed by modules=[...] reruns when those modules or their kf imports change, not otherwise."""
+
+    def lookup() -> None:
+        env["lookup"](modules=["experiments"])
+
+    lookup()
+    (env["kf"] / "facts.py").write_text("# unrelated\n", encoding="utf-8")
+    lookup()
+    assert env["runs"]["n"] == 1
+    convmath = env["kf"] / "convmath.py"  # imported by experiments.py
+    convmath.write_text(convmath.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    lookup()
+    assert env["runs"]["n"] == 2
+    assert [p.name for p in cache.module_closure(["erf"], env["kf"])] == [
+        "__init__.py",
+        "cache.py",
+        "convmath.py",
+        "data.py",
+        "erf.py",
+        "experiments.py",
+    ]

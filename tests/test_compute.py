@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page, text_of
 
 from conftest import ROOT, SNIPPETS
 from kf import timing
@@ -108,13 +109,7 @@ def test_machine_facts_name_cores_and_tensorflow() -> None:
 
 def page(site: Path) -> BeautifulSoup:
     """The built Compute & memory page."""
-    return BeautifulSoup((site / "compute" / "index.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
+    return built_page(site, "compute")
 
 
 @pytest.mark.slow

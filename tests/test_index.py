@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page, text_of
 
 from conftest import ROOT, SNIPPETS
 from kf.facts import arithmetic_layer_facts, keras_layer_facts, seed_facts
@@ -87,13 +87,7 @@ def test_keras_and_formulas_agree_beyond_the_seed_layers(filters: int, kernel: i
 
 def page(site: Path) -> BeautifulSoup:
     """The built answer page."""
-    return BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
+    return built_page(site, "")
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import runpy
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 import keras
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page
+from built_pages import text_of as fold_text
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -122,16 +123,15 @@ def test_snippet_runs_on_its_own() -> None:
     assert "| `SeparableConv2D(64, 3)` | 4,736 | (56, 56, 64) | 14,651,392 |" in done.stdout
 
 
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%×])", r"\1", text).replace("( ", "(").strip()
-
-
 @pytest.fixture(scope="module")
 def page(built_site: Path) -> BeautifulSoup:
     """The built page."""
-    return BeautifulSoup((built_site / "modern_kernels" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(built_site, "modern_kernels")
+
+
+def text_of(node) -> str:
+    """Visible text, folded; × hugs its number as on the page."""
+    return fold_text(node, ",.:;)%×")
 
 
 def rows_of(page: BeautifulSoup, header: str) -> list[list[str]]:

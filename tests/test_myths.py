@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import runpy
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from urllib.parse import urljoin, urlparse
 import keras
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page
+from built_pages import text_of as fold_text
 
 from conftest import ROOT, SNIPPETS
 
@@ -93,16 +94,15 @@ def test_snippet_runs_on_its_own() -> None:
     assert "Half-true: MNIST digits are made of small local patterns" in done.stdout
 
 
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%×])", r"\1", text).replace("( ", "(").strip()
-
-
 @pytest.fixture(scope="module")
 def page(built_site: Path) -> BeautifulSoup:
     """The built page."""
-    return BeautifulSoup((built_site / "myths" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(built_site, "myths")
+
+
+def text_of(node) -> str:
+    """Visible text, folded; × hugs its number as on the page."""
+    return fold_text(node, ",.:;)%×")
 
 
 @pytest.mark.slow

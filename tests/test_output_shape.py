@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page, text_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,13 +125,7 @@ def test_bad_input_gets_a_clear_error(call, message: str) -> None:
 
 def page(site: Path) -> BeautifulSoup:
     """The built Output shape page."""
-    return BeautifulSoup((site / "output_shape" / "index.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
+    return built_page(site, "output_shape")
 
 
 @pytest.mark.slow

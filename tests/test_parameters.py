@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page, text_of
 
 from conftest import ROOT, SNIPPETS
 from kf.costs import keras_params, param_grid, signed
@@ -79,13 +79,7 @@ def test_signed_uses_a_true_minus_sign() -> None:
 
 def page(site: Path) -> BeautifulSoup:
     """The built Parameters page."""
-    return BeautifulSoup((site / "parameters" / "index.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
+    return built_page(site, "parameters")
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import runpy
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import keras
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import built_page, text_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -213,16 +213,10 @@ def test_snippet_runs_on_its_own() -> None:
     assert "| `block5_conv3` | Conv2D | 3 | 1 | 196 | 16 |" in done.stdout
 
 
-def text_of(node) -> str:
-    """Visible text with whitespace folded."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
-
-
 @pytest.fixture(scope="module")
 def page(built_site: Path) -> BeautifulSoup:
     """The built page."""
-    return BeautifulSoup((built_site / "receptive_field" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(built_site, "receptive_field")
 
 
 def table_rows(page: BeautifulSoup, header: str) -> list[list[str]]:

@@ -1,0 +1,22 @@
+"""Read pages of the built site the way a reader sees them: parsed HTML and its visible text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+PUNCTUATION = ",.:;)%"  # get_text(" ") puts a space before these; a reader sees none
+
+
+def built_page(site: Path, name: str) -> BeautifulSoup:
+    """The built page docs/<name>.md ('' for the home page), parsed."""
+    path = site / name / "index.html" if name else site / "index.html"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def text_of(node, punctuation: str = PUNCTUATION) -> str:
+    """Visible text with whitespace folded and no space before punctuation."""
+    text = re.sub(r"\s+", " ", node.get_text(" "))
+    return re.sub(rf"\s+([{re.escape(punctuation)}])", r"\1", text).replace("( ", "(").strip()

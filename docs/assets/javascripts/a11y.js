@@ -18,12 +18,18 @@ function nameAnnotationsAndScrollers() {
       marker.setAttribute("aria-label", "Code annotation " + (marker.dataset.mdAnnotationId || index + 1));
     }
   });
-  document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (region) {
-    if (!region.hasAttribute("tabindex")) {
-      region.setAttribute("tabindex", "0");
-      region.setAttribute("role", "region");
-      region.setAttribute("aria-label", "Scrollable table");
-    }
+  var scrollers = [
+    [".md-typeset__scrollwrap", "Scrollable table"],
+    [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
+  ];
+  scrollers.forEach(function (pair) {
+    document.querySelectorAll(pair[0]).forEach(function (region) {
+      if (!region.hasAttribute("tabindex")) {
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        region.setAttribute("aria-label", pair[1]);
+      }
+    });
   });
 }
 

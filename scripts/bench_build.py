@@ -39,21 +39,25 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def timed_build(project: Path, **env: str) -> float:
-    """Seconds for one `mkdocs build --strict` in a new process; exits on a failed build."""
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **ENV, **env},
-        )
-        seconds = time.perf_counter() - start
+def build_site(project: Path, out: str | Path, **env: str) -> None:
+    """One `mkdocs build --strict` of project into out, in a new process; exits with its errors on failure."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV, **env},
+    )
     if done.returncode != 0:
         sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
-    return seconds
+
+
+def timed_build(project: Path, **env: str) -> float:
+    """Seconds for one strict build in a new process."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        build_site(project, out, **env)
+        return time.perf_counter() - start
 
 
 def cold(project: Path) -> float:
@@ -99,15 +103,7 @@ def largest_page(site: Path) -> tuple[str, int]:
 def built_largest_page(project: Path) -> tuple[str, int]:
     """Build the site once (not timed) and return its largest HTML page."""
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **ENV},
-        )
-        if done.returncode != 0:
-            sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+        build_site(project, out)
         return largest_page(Path(out))
 
 
@@ -134,15 +130,7 @@ def page_weights(project: Path) -> list[tuple[str, int, int, int]]:
     rows = []
     with tempfile.TemporaryDirectory() as out:
         site = Path(out)
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", out],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **ENV},
-        )
-        if done.returncode != 0:
-            sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+        build_site(project, site)
         with serve_directory(site) as url, sync_playwright() as playwright:
             browser = launch(playwright)
             for page_path in site_pages(site):

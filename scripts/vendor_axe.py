@@ -7,26 +7,18 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from npm_pack import fetch_tarball
+
 AXE_VERSION = "4.14.1"
 ROOT = Path(__file__).resolve().parents[1]
 DEST = ROOT / "tests" / "vendor" / "axe-core"
 KEEP = ("axe.min.js", "LICENSE")
-
-
-def fetch_tarball(workdir: Path, version: str) -> Path:
-    """Run `npm pack axe-core@version` in workdir and return the tarball path."""
-    if shutil.which("npm") is None:
-        sys.exit("error: npm is not installed; it is needed to fetch axe-core from the npm registry")
-    done = subprocess.run(["npm", "pack", f"axe-core@{version}"], cwd=workdir, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"error: npm pack axe-core@{version} failed:\n{done.stderr}")
-    return workdir / done.stdout.strip().splitlines()[-1]
 
 
 def vendor(tarball: Path, dest: Path, version: str) -> list[Path]:
@@ -56,7 +48,7 @@ def main() -> None:
     if not args.version.startswith("4."):
         parser.error("the browser tests use the axe-core 4.x API; pass a 4.x version")
     with tempfile.TemporaryDirectory() as tmp:
-        files = vendor(fetch_tarball(Path(tmp), args.version), DEST, args.version)
+        files = vendor(fetch_tarball(Path(tmp), f"axe-core@{args.version}"), DEST, args.version)
     print(f"vendored axe-core {args.version}: {len(files)} files into {DEST.relative_to(ROOT)}")
 
 

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from npm_pack import fetch_tarball
 
 KATEX_VERSION = "0.16.22"
 ROOT = Path(__file__).resolve().parents[1]
 DEST = ROOT / "docs" / "assets" / "vendor" / "katex"
 # Only woff2 fonts: every browser that runs KaTeX picks woff2 first, so woff/ttf are never requested.
 KEEP = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
-
-
-def fetch_tarball(workdir: Path, version: str) -> Path:
-    """Run `npm pack katex@version` in workdir and return the tarball path."""
-    if shutil.which("npm") is None:
-        sys.exit("error: npm is not installed; it is needed to fetch KaTeX from the npm registry")
-    done = subprocess.run(["npm", "pack", f"katex@{version}"], cwd=workdir, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"error: npm pack katex@{version} failed:\n{done.stderr}")
-    return workdir / done.stdout.strip().splitlines()[-1]
 
 
 def vendor(tarball: Path, dest: Path) -> list[Path]:
@@ -54,7 +46,7 @@ def main() -> None:
     parser.add_argument("--version", default=KATEX_VERSION)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        files = vendor(fetch_tarball(Path(tmp), args.version), DEST)
+        files = vendor(fetch_tarball(Path(tmp), f"katex@{args.version}"), DEST)
     print(f"vendored KaTeX {args.version}: {len(files)} files into {DEST.relative_to(ROOT)}")
 
 

@@ -16,6 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
+# MkDocs puts this file's folder on sys.path while it imports the hooks.
+from paired_notebooks import PAIRED_DIR, branch_and_docs_path, github_repo, paired_notebook, repository
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers on every build
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -216,21 +219,6 @@ NOTEBOOK_SUFFIXES = (".ipynb", ".py")
 COLAB = "https://colab.research.google.com/github"
 
 
-def github_repo(repo_url: str | None) -> tuple[str, str] | None:
-    """(OWNER, REPO) from https://github.com/OWNER/REPO[.git][/], or None for no URL or another host."""
-    found = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", (repo_url or "").strip())
-    return (found.group(1), found.group(2)) if found else None
-
-
-def branch_and_docs_path(edit_uri: str | None) -> tuple[str, str] | None:
-    """('main', 'docs/') from an edit_uri like 'edit/main/docs/' or 'blob/main/docs/'; None if it has no branch."""
-    found = re.fullmatch(r"/?(?:edit|blob)/([^/]+)/(.*)", (edit_uri or "").strip())
-    if not found:
-        return None
-    docs_path = found.group(2).strip("/")
-    return found.group(1), docs_path + "/" if docs_path else ""
-
-
 def notebook_source(page) -> str | None:
     """The page's source path under docs/ (e.g. 'experiments/x.ipynb') if it was rendered from a notebook."""
     src_uri = getattr(page.file, "src_uri", "") or ""
@@ -238,14 +226,24 @@ def notebook_source(page) -> str | None:
 
 
 def colab_url(config, src_uri: str) -> str | None:
-    """Colab's URL for a notebook in the GitHub repository named by repo_url/edit_uri; None if it cannot be built."""
+    """Colab's URL for a notebook in the GitHub repository named by repo_url/edit_uri; None if it cannot be built.
+
+    Colab opens only .ipynb files stored in the repository: an .ipynb page is opened itself, a jupytext
+    .py page through its committed twin notebooks/<path>.ipynb (scripts/paired_notebooks.py), if there is one.
+    """
     repo = github_repo(config.get("repo_url"))
     where = branch_and_docs_path(config.get("edit_uri"))
-    if repo is None or where is None or not src_uri.endswith(".ipynb"):  # Colab opens .ipynb files only
+    if repo is None or where is None:
         return None
     owner, name = repo
     branch, docs_path = where
-    return f"{COLAB}/{owner}/{name}/blob/{branch}/{docs_path}{src_uri}"
+    if src_uri.endswith(".ipynb"):
+        return f"{COLAB}/{owner}/{name}/blob/{branch}/{docs_path}{src_uri}"
+    twin = Path(src_uri).with_suffix(".ipynb").as_posix()
+    root = Path(config["config_file_path"]).resolve().parent if config.get("config_file_path") else None
+    if src_uri.endswith(".py") and root is not None and (root / PAIRED_DIR / twin).is_file():
+        return f"{COLAB}/{owner}/{name}/blob/{branch}/{PAIRED_DIR}/{twin}"
+    return None
 
 
 def notebook_links(page, config) -> str:
@@ -281,8 +279,6 @@ def on_post_page(output: str, page, config):
         target.parent.mkdir(parents=True, exist_ok=True)  # MkDocs writes the page itself only after this hook
         if source.suffix == ".ipynb":
             shutil.copyfile(source, target)
-        else:
-            import jupytext
-
-            target.write_text(jupytext.writes(jupytext.read(source), fmt="ipynb"), encoding="utf-8")
+        else:  # the same file as the committed twin that Colab opens (tests/test_paired_notebooks.py)
+            target.write_text(paired_notebook(source, *repository(config)), encoding="utf-8")
     return output

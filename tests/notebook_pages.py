@@ -8,6 +8,11 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from conftest import ROOT
+
+COLAB = (
+    "https://colab.research.google.com/github/kernels-and-filters/kernels-and-filters/blob/main/notebooks/experiments/"
+)
 EXTERNAL_URL = re.compile(r"^(?:https?:)?//", re.I)
 NOT_FETCHED = {"canonical", "alternate"}  # <link rel> values a browser does not download
 
@@ -50,9 +55,16 @@ def check_notebook_page(site: Path, name: str) -> str:
     link = soup.select_one("p.kf-notebook-links a[download]")
     assert link is not None, "no notebook download link"
     assert link["href"] == f"{name}.ipynb"
-    notebook = json.loads((site / "experiments" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
+    downloaded = (site / "experiments" / name / f"{name}.ipynb").read_text(encoding="utf-8")
+    notebook = json.loads(downloaded)
     assert notebook["nbformat"] == 4
     assert any(c["cell_type"] == "code" for c in notebook["cells"])
+    colab = soup.select_one('p.kf-notebook-links a[href^="https://colab.research.google.com/"]')
+    assert colab is not None, "no Open in Colab link"
+    assert colab.get_text() == "Open in Colab"
+    assert colab["href"] == f"{COLAB}{name}.ipynb"
+    twin = ROOT / "notebooks" / "experiments" / f"{name}.ipynb"
+    assert downloaded == twin.read_text(encoding="utf-8"), "the download is not the notebook Colab opens"
     for svg in soup.select("figure.kf-figure svg[role=img]"):
         assert svg.get("aria-label"), "figure without alt text"
         assert "#0a0b0c" not in str(svg), "a stand-in colour was not themed"

@@ -74,10 +74,20 @@ def test_without_repo_url_there_is_no_colab_link_and_no_placeholder() -> None:
     assert "None" not in links
 
 
-def test_a_jupytext_source_gets_a_download_link_but_no_colab_link() -> None:
-    links = notebook_links(fake_page("experiments/mnist.py"), WITH_REPO)
-    assert 'href="mnist.ipynb" download>Download the notebook (mnist.ipynb)' in links
-    assert "Colab" not in links  # Colab opens .ipynb files only
+def test_a_jupytext_source_opens_its_committed_twin_in_colab() -> None:
+    config = {**WITH_REPO, "config_file_path": str(ROOT / "mkdocs.yml")}
+    links = notebook_links(fake_page("experiments/training.py"), config)
+    assert 'href="training.ipynb" download>Download the notebook (training.ipynb)' in links
+    twin = "https://colab.research.google.com/github/kernels-and-filters/kernels-and-filters/blob/main/notebooks/experiments/training.ipynb"
+    assert f'<a class="md-button" href="{twin}">Open in Colab</a>' in links
+    assert (ROOT / "notebooks" / "experiments" / "training.ipynb").is_file()
+
+
+def test_a_jupytext_source_without_a_twin_gets_no_colab_link(tmp_path: Path) -> None:
+    config = {**WITH_REPO, "config_file_path": str(tmp_path / "mkdocs.yml")}  # a project with no notebooks/
+    links = notebook_links(fake_page("experiments/training.py"), config)
+    assert "download" in links
+    assert "Colab" not in links  # Colab opens only .ipynb files stored in the repository
 
 
 def test_markdown_pages_are_left_alone() -> None:
@@ -102,6 +112,14 @@ def test_the_notebook_is_copied_next_to_its_page_in_the_site_only(tmp_path: Path
     assert on_post_page("<html></html>", page, WITH_REPO) == "<html></html>"
     assert (site / "experiments" / "mnist" / "mnist.ipynb").read_text(encoding="utf-8") == '{"cells": []}'
     assert sorted(p.name for p in docs.rglob("*")) == ["experiments", "mnist.ipynb"]
+
+
+def test_a_jupytext_page_downloads_the_same_notebook_colab_opens(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    page = fake_page("experiments/training.py", ROOT / "docs", site)
+    on_post_page("<html></html>", page, WITH_REPO)
+    downloaded = (site / "experiments" / "training" / "training.ipynb").read_text(encoding="utf-8")
+    assert downloaded == (ROOT / "notebooks" / "experiments" / "training.ipynb").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("with_repo", [True, False])

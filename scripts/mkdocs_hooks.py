@@ -51,12 +51,14 @@ def _plain_fence(match: re.Match[str]) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    """With execution off, strip exec options from fences.
+    """Under `mkdocs serve`, skip rendering an unchanged page; with execution off, strip exec options.
 
     Without markdown-exec, SuperFences rejects a fence whose options it does not know
     (exec, session, source, ...) and leaves its ``` lines as text; the next fence then pairs
     with the wrong ``` and swallows headings, so anchors vanish and the strict build fails.
     """
+    if SERVE_CACHE.reuse(page, markdown):
+        return ""  # nothing to render or execute: on_page_content puts the saved render back
     if execution_enabled():
         return markdown
     return _EXEC_FENCE.sub(_plain_fence, markdown)
@@ -124,6 +126,7 @@ def name_the_snippet(record: logging.LogRecord) -> logging.LogRecord:
 
 def on_startup(command, dirty):
     """Install the log-record rewrite once per MkDocs process (records are made by a factory)."""
+    SERVE_CACHE.enabled = command == "serve" and os.environ.get("KF_SERVE_CACHE", "1") != "0"
     factory = logging.getLogRecordFactory()
     if getattr(factory, "names_snippets", False):
         return
@@ -133,6 +136,126 @@ def on_startup(command, dirty):
 
     factory_naming_snippets.names_snippets = True
     logging.setLogRecordFactory(factory_naming_snippets)
+
+
+# --- Under `mkdocs serve`: render again only the Markdown pages whose inputs changed ---
+
+
+class WarningCounter(logging.Handler):
+    """Counts the warnings MkDocs logs, so a page whose render warned is never reused."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def inputs_digest(root: Path, docs_dir: Path, src_uris: list[str]) -> str:
+    """Everything a Markdown page's output may depend on besides its own Markdown.
+
+    The code and data every snippet can reach (snippets/, templates/, scripts/, data/), mkdocs.yml, every
+    docs/ file that is not a Markdown page (the notebooks whose results the decision guide quotes,
+    the calculator's JavaScript, ...), the list of pages (a new or removed page can break or mend a
+    link) and the KF_* settings. Any change to these renders every page again.
+    """
+    digest = hashlib.sha256()
+    paths = [root / "mkdocs.yml"]
+    for folder in (root / "snippets", root / "templates", root / "scripts", root / "data", docs_dir):
+        paths += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in paths:
+        if path.suffix != ".md" or not path.is_relative_to(docs_dir):
+            digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes() + b"\0")
+    digest.update("\n".join(sorted(src_uris)).encode())
+    digest.update(repr(sorted((k, v) for k, v in os.environ.items() if k.startswith("KF_"))).encode())
+    return digest.hexdigest()
+
+
+class ServeRenderCache:
+    """Saved renders of Markdown pages, kept by the `mkdocs serve` process between rebuilds.
+
+    Serve rebuilds the whole site on every save, which re-runs every page's snippets (about 15 s).
+    A page is reused only when its Markdown and inputs_digest() are unchanged and its last render
+    logged no warning; `mkdocs build` never reuses anything. KF_SERVE_CACHE=0 turns it off.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.saved: dict[str, tuple[str, dict]] = {}  # src_uri -> (key, render)
+        self.inputs = ""
+        self.reused = 0
+        self.warnings = WarningCounter()
+
+    def start_build(self, config, files) -> None:
+        """Digest this build's inputs (called from on_files)."""
+        if not self.enabled:
+            return
+        if self.warnings not in logging.getLogger("mkdocs").handlers:
+            logging.getLogger("mkdocs").addHandler(self.warnings)
+        root = Path(config["config_file_path"]).resolve().parent
+        uris = [f.src_uri for f in files]
+        self.inputs, self.reused = inputs_digest(root, Path(config["docs_dir"]).resolve(), uris), 0
+
+    def key(self, page, markdown: str) -> str:
+        """The key of one page's render."""
+        return hashlib.sha256(f"{self.inputs}\0{page.file.src_uri}\0{markdown}".encode()).hexdigest()
+
+    def reuse(self, page, markdown: str) -> bool:
+        """True if page can take its saved render; otherwise note what on_page_content needs to save it."""
+        if not self.enabled or not page.file.src_uri.endswith(".md"):
+            return False
+        key = self.key(page, markdown)
+        saved_key, render = self.saved.get(page.file.src_uri, ("", None))
+        if saved_key == key:
+            page.kf_saved_render = render
+            return True
+        page.kf_render_key, page.kf_warnings_before = key, self.warnings.count
+        return False
+
+    def restore_or_save(self, html_text: str, page, files) -> str:
+        """After rendering: put a reused render back on the page, or save a fresh one that did not warn."""
+        render = getattr(page, "kf_saved_render", None)
+        if render is not None:
+            page.toc, page.present_anchor_ids = render["toc"], set(render["anchors"])
+            page._title_from_render = render["title"]
+            page.links_to_anchors = {
+                files.get_file_from_path(uri): dict(links)
+                for uri, links in render["links"].items()
+                if files.get_file_from_path(uri) is not None
+            }
+            self.reused += 1
+            return render["content"]
+        key = getattr(page, "kf_render_key", None)
+        if key is not None and self.warnings.count == page.kf_warnings_before:
+            self.saved[page.file.src_uri] = (
+                key,
+                {
+                    "content": html_text,
+                    "toc": page.toc,
+                    "anchors": set(page.present_anchor_ids or ()),
+                    "title": page._title_from_render,
+                    "links": {f.src_uri: dict(v) for f, v in (page.links_to_anchors or {}).items()},
+                },
+            )
+        return html_text
+
+
+SERVE_CACHE = ServeRenderCache()
+
+
+def on_files(files, config):
+    """Digest what every page depends on, once per (re)build."""
+    SERVE_CACHE.start_build(config, files)
+    return files
+
+
+def on_post_build(config):
+    """Say how many pages serve reused, so a reader of the log knows what ran."""
+    if SERVE_CACHE.enabled:
+        logging.getLogger("mkdocs.hooks.kf").info(
+            "kf: reused %d unchanged page(s) without running their snippets", SERVE_CACHE.reused
+        )
 
 
 # --- Notebook execution (mkdocs-jupyter): kernels that import kf, a cache key that cannot go stale, no CDN ---
@@ -290,7 +413,8 @@ def share_large_styles(html_text: str, page_url: str, site_dir: str | Path) -> s
 
 
 def on_page_content(html_text: str, page, config, files):
-    """On notebook pages: drop CDN scripts, share the theme CSS, put the notebook links under the title."""
+    """Put back a render serve reused; on notebook pages drop CDN scripts, share the CSS, add the links."""
+    html_text = SERVE_CACHE.restore_or_save(html_text, page, files)
     links = notebook_links(page, config)
     if not links:
         return html_text

@@ -42,15 +42,19 @@ def wait_for(url: str, needle: str, timeout: float) -> float:
 
 
 @contextmanager
-def serving(project: Path, ready_text: str, timeout: float = 180) -> Iterator[str]:
-    """Run `mkdocs serve --livereload` in project until the home page shows ready_text; yield its URL."""
+def serving(project: Path, ready_text: str, timeout: float = 180, log: Path | None = None) -> Iterator[str]:
+    """Run `mkdocs serve --livereload` in project until the home page shows ready_text; yield its URL.
+
+    With log, the server's output goes to that file (else it is discarded).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
+    output = open(log, "w", encoding="utf-8") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", *SERVE_ARGS, "-a", f"127.0.0.1:{port}"],
         cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         env=os.environ.copy(),
     )
     try:
@@ -59,6 +63,8 @@ def serving(project: Path, ready_text: str, timeout: float = 180) -> Iterator[st
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if log:
+            output.close()
 
 
 def time_page_edit(project: Path, page: str = "docs/index.md", ready_text: str = "Large kernels") -> float:
@@ -69,3 +75,20 @@ def time_page_edit(project: Path, page: str = "docs/index.md", ready_text: str =
         path.write_text(path.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
         target = url + ("" if page.endswith("index.md") else page.removeprefix("docs/").removesuffix(".md") + "/")
         return wait_for(target, marker, timeout=120)
+
+
+def time_snippet_edit(
+    project: Path, snippet: str = "snippets/index.py", section: str = "question", ready_text: str = "Large kernels"
+) -> float:
+    """Seconds from adding a print to a snippet section shown on the home page until serve shows its output.
+
+    A snippet edit changes what every page may import, so serve renders every page again.
+    """
+    with serving(project, ready_text) as url:
+        path = project / snippet
+        lines = path.read_text(encoding="utf-8").splitlines()
+        end = lines.index(f"# --8<-- [end:{section}]")
+        marker = f"Snippet marker {time.time_ns()}"
+        lines.insert(end, f'print("{marker}")')
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return wait_for(url, marker, timeout=180)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, copy_project, mkdocs_build
-from serve_probe import SERVE_ARGS, serving, wait_for
+from serve_probe import SERVE_ARGS, fetch, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +76,43 @@ def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None
     assert "Total params" not in html
     for page in sorted((tmp_path / "site").rglob("*.html")):  # every executed fence became a code block
         assert "```" not in page.read_text(encoding="utf-8"), page.relative_to(tmp_path / "site")
+
+
+def wait_for_log(log: Path, text: str, count: int = 1, timeout: float = 120) -> None:
+    """Wait until the serve log holds text at least count times."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text(encoding="utf-8", errors="replace").count(text) >= count:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{text!r} not {count}x in the serve log within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def append(path: Path, text: str) -> None:
+    """Append a paragraph to a page, as a writer saving it would."""
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def test_serve_renders_only_changed_pages_and_never_reuses_a_warning(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    log = tmp_path / "serve.log"
+    markdown_pages = len(list((project / "docs").rglob("*.md")))
+    with serving(project, "Large kernels or many filters", log=log) as url:
+        wait_for_log(log, "kf: reused 0 unchanged page(s)")  # the first build renders everything
+        append(project / "docs" / "parameters.md", "Prose edit marker 6161.")
+        wait_for(url + "parameters/", "Prose edit marker 6161", timeout=120)
+        wait_for_log(log, f"kf: reused {markdown_pages - 1} unchanged page(s)")
+        assert "1,600" in fetch(url), "a reused page lost its executed output"
+
+        # strict: true aborts each rebuild while compute.md has a broken link; another page's edit must
+        # not hide it by reusing a render of compute.md.
+        append(project / "docs" / "compute.md", "[A broken link](no_such_page.md).")
+        wait_for_log(log, "no_such_page.md", count=1)
+        wait_for_log(log, "Aborted with", count=1)
+        append(project / "docs" / "parameters.md", "Prose edit marker 7272.")
+        wait_for_log(log, "no_such_page.md", count=2)  # compute.md was rendered again and warned again
+        wait_for_log(log, "Aborted with", count=2)
+        assert "Prose edit marker 7272" not in fetch(url + "parameters/")
 
 
 def test_makefile_serves_with_the_probed_flags() -> None:

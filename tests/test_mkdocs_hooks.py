@@ -1,13 +1,23 @@
-"""scripts/mkdocs_hooks.py: notebook pages share nbconvert's large theme CSS instead of inlining it."""
+"""scripts/mkdocs_hooks.py: shared notebook CSS, and the serve-only cache of unchanged pages."""
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from mkdocs_hooks import SHARED_STYLE_DIR, SHARED_STYLE_MIN_BYTES, share_large_styles
+import mkdocs_hooks
+from mkdocs_hooks import (
+    SHARED_STYLE_DIR,
+    SHARED_STYLE_MIN_BYTES,
+    ServeRenderCache,
+    inputs_digest,
+    share_large_styles,
+)
 
 BIG_CSS = ".jp-Cell{color:red}" * (SHARED_STYLE_MIN_BYTES // 10)
 SMALL_CSS = "pre { line-height: 125%; }"
@@ -58,3 +68,121 @@ def test_built_notebook_pages_link_one_shared_stylesheet(built_site: Path) -> No
     css = (built_site / "experiments" / "training" / hrefs.pop()).resolve()
     assert css.stat().st_size > SHARED_STYLE_MIN_BYTES
     assert ".jupyter-wrapper" in css.read_text(encoding="utf-8")
+
+
+# --- The serve render cache: reuse a page only when nothing it depends on changed ---
+
+
+def small_project(root: Path) -> Path:
+    """A project tree with one file of each kind inputs_digest() reads."""
+    for name, text in {
+        "mkdocs.yml": "site_name: t\n",
+        "snippets/a.py": "A = 1\n",
+        "templates/page.md": "# T\n",
+        "scripts/new_page.py": "TEMPLATES = {}\n",
+        "data/d.txt": "data\n",
+        "docs/index.md": "# Home\n",
+        "docs/experiments/x.py": "# %%\nprint(1)\n",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+PAGES = ["index.md", "experiments/x.py"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "changes"),
+    [
+        ("docs/index.md", False),  # the page's own Markdown is in its key, not in the shared digest
+        ("snippets/a.py", True),
+        ("templates/page.md", True),
+        ("scripts/new_page.py", True),  # the write-a-page page runs it
+        ("data/d.txt", True),
+        ("docs/experiments/x.py", True),  # the decision guide quotes the notebooks' results
+        ("mkdocs.yml", True),
+    ],
+)
+def test_inputs_digest_follows_code_data_and_config(tmp_path: Path, edit: str, changes: bool) -> None:
+    root = small_project(tmp_path)
+    before = inputs_digest(root, root / "docs", PAGES)
+    (root / edit).write_text((root / edit).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert (inputs_digest(root, root / "docs", PAGES) != before) is changes
+
+
+def test_inputs_digest_follows_the_page_list_and_kf_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = small_project(tmp_path)
+    before = inputs_digest(root, root / "docs", PAGES)
+    assert inputs_digest(root, root / "docs", [*PAGES, "new.md"]) != before
+    monkeypatch.setenv("KF_MNIST", "full")
+    assert inputs_digest(root, root / "docs", PAGES) != before
+
+
+@dataclass(frozen=True)
+class FakeFile:
+    """A MkDocs File as a dict key."""
+
+    src_uri: str
+
+
+class FakeFiles:
+    """The one Files method restore_or_save() uses."""
+
+    def __init__(self, *uris: str) -> None:
+        self.by_uri = {uri: FakeFile(uri) for uri in uris}
+
+    def get_file_from_path(self, uri: str):
+        return self.by_uri.get(uri)
+
+
+def rendered_page(src_uri: str = "parameters.md") -> SimpleNamespace:
+    """A page as MkDocs leaves it after Page.render()."""
+    page = SimpleNamespace(file=SimpleNamespace(src_uri=src_uri), url=src_uri.removesuffix(".md") + "/")
+    page.toc, page.present_anchor_ids, page._title_from_render = ["toc"], {"top"}, "Parameters"
+    return page
+
+
+def test_a_page_is_reused_only_with_the_same_markdown_and_inputs() -> None:
+    cache, files = ServeRenderCache(), FakeFiles("parameters.md", "index.md")
+    cache.enabled, cache.inputs = True, "inputs-1"
+    first = rendered_page()
+    assert not cache.reuse(first, "# Parameters\n")
+    first.links_to_anchors = {files.get_file_from_path("index.md"): {"top": "index.md#top"}}
+    assert cache.restore_or_save("<p>640</p>", first, files) == "<p>640</p>"
+
+    again = SimpleNamespace(file=first.file, url=first.url)
+    assert cache.reuse(again, "# Parameters\n")
+    assert cache.restore_or_save("", again, files) == "<p>640</p>"
+    assert (again.toc, again.present_anchor_ids, again._title_from_render) == (["toc"], {"top"}, "Parameters")
+    assert again.links_to_anchors == {files.get_file_from_path("index.md"): {"top": "index.md#top"}}
+    assert cache.reused == 1
+
+    assert not cache.reuse(rendered_page(), "# Parameters, edited\n")
+    cache.inputs = "inputs-2"  # a snippet, kf module, data file or setting changed
+    assert not cache.reuse(rendered_page(), "# Parameters\n")
+
+
+def test_a_render_that_warned_is_never_reused() -> None:
+    cache, files = ServeRenderCache(), FakeFiles("parameters.md")
+    cache.enabled = True
+    page = rendered_page()
+    assert not cache.reuse(page, "[broken](nowhere.md)\n")
+    cache.warnings.emit(logging.makeLogRecord({"levelno": logging.WARNING, "msg": "broken link"}))
+    cache.restore_or_save("<p>broken</p>", page, files)
+    assert not cache.reuse(rendered_page(), "[broken](nowhere.md)\n")  # rendered again, so it warns again
+
+
+def test_builds_never_reuse_and_serve_can_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ServeRenderCache()
+    assert not cache.enabled  # `mkdocs build` (CI, deploy, tests) renders every page
+    assert not cache.reuse(rendered_page(), "# P\n")
+    monkeypatch.setattr(mkdocs_hooks, "SERVE_CACHE", cache)
+    mkdocs_hooks.on_startup("serve", dirty=False)
+    assert cache.enabled
+    monkeypatch.setenv("KF_SERVE_CACHE", "0")
+    mkdocs_hooks.on_startup("serve", dirty=False)
+    assert not cache.enabled
+    monkeypatch.delenv("KF_SERVE_CACHE")
+    mkdocs_hooks.on_startup("build", dirty=False)
+    assert not cache.enabled

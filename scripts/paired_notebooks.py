@@ -132,6 +132,11 @@ def expected(root: Path) -> dict[Path, str]:
     return {paired_path(root, page): paired_notebook(page, repo_url, branch) for page in pages(root, config)}
 
 
+def committed(root: Path) -> list[Path]:
+    """The .ipynb files now in notebooks/ (Jupyter's checkpoint copies left out)."""
+    return sorted(p for p in (root / PAIRED_DIR).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def stale(root: Path) -> list[str]:
     """Problems with notebooks/: missing, different or orphaned files, relative to root."""
     wanted = expected(root)
@@ -142,8 +147,8 @@ def stale(root: Path) -> list[str]:
             problems.append(f"{name}: missing")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{name}: differs from docs/{paired_source_name(root, path)}")
-    for path in sorted((root / PAIRED_DIR).rglob("*.ipynb")):
-        if path not in wanted and ".ipynb_checkpoints" not in path.parts:
+    for path in committed(root):
+        if path not in wanted:
             problems.append(f"{path.relative_to(root)}: has no page in docs/ (delete it)")
     return problems
 
@@ -162,7 +167,7 @@ def write(root: Path) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             changed.append(path)
-    for path in sorted((root / PAIRED_DIR).rglob("*.ipynb")):
+    for path in committed(root):
         if path not in wanted:
             path.unlink()
             changed.append(path)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from built_pages import built_page, missing_sentences, text_of
 
 from conftest import ROOT, SNIPPETS
 
@@ -19,12 +18,6 @@ PROSE = [
     "It outputs 24×24×16 values per image",
 ]
 ANSWER = "800: 7 · 7 · 1 · 16 weights plus 16 biases"
-
-
-def text_of(node) -> str:
-    """Visible text with whitespace folded, and none before punctuation (markup splits "**800**:")."""
-    text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(r"\s+([,.:;)%])", r"\1", text).replace("( ", "(").strip()
 
 
 def test_snippet_runs_on_its_own_and_prints_the_facts() -> None:
@@ -38,10 +31,7 @@ def test_snippet_runs_on_its_own_and_prints_the_facts() -> None:
 
 @pytest.mark.slow
 def test_built_page_shows_the_computed_facts(built_site: Path) -> None:
-    page = BeautifulSoup((built_site / "NAME" / "index.html").read_text(encoding="utf-8"), "html.parser")
-    text = text_of(page.find("article"))
-    assert PRINTED in text
-    for sentence in PROSE:
-        assert sentence in text, sentence
+    page = built_page(built_site, "NAME")
+    assert not missing_sentences(page, [PRINTED, *PROSE])
     assert ANSWER in text_of(page.select_one("details.question"))
     assert page.select("figure.kf-figure svg[role=img][aria-label]"), "the figure or its alt text is missing"

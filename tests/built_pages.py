@@ -8,6 +8,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 PUNCTUATION = ",.:;)%"  # get_text(" ") puts a space before these; a reader sees none
+HUGGING_TIMES = PUNCTUATION + "×"  # pages where "2.8×" is written against its number
 
 
 def built_page(site: Path, name: str) -> BeautifulSoup:
@@ -20,3 +21,9 @@ def text_of(node, punctuation: str = PUNCTUATION) -> str:
     """Visible text with whitespace folded and no space before punctuation."""
     text = re.sub(r"\s+", " ", node.get_text(" "))
     return re.sub(rf"\s+([{re.escape(punctuation)}])", r"\1", text).replace("( ", "(").strip()
+
+
+def missing_sentences(page: BeautifulSoup, sentences: list[str], punctuation: str = PUNCTUATION) -> list[str]:
+    """The sentences a reader would not find in the page's article (all of them, for one clear failure)."""
+    text = text_of(page.find("article"), punctuation)
+    return [sentence for sentence in sentences if sentence not in text]

@@ -20,7 +20,8 @@ NAME = "my_first_page"
 def test_new_page_builds_shows_its_output_and_passes_its_own_test(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     (project / "tests").mkdir()
-    shutil.copy(ROOT / "tests" / "conftest.py", project / "tests" / "conftest.py")
+    for helper in ("conftest.py", "built_pages.py"):  # what a generated test imports besides the page's snippet
+        shutil.copy(ROOT / "tests" / helper, project / "tests" / helper)
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")  # pytest's markers and options
 
     # 1. Copy the template trio under a new name.

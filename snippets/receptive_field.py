@@ -322,6 +322,23 @@ resnet_compare = table(
 print(resnet_compare)
 # --8<-- [end:slim]
 
+# --8<-- [start:notebook]
+from kf.networks import application_ops
+from kf.receptive import side, walk
+
+# google-research/receptive_field, RF_Keras_Applications.ipynb: tf.keras InceptionV3, layer conv2d_85.
+NOTEBOOK = {"layer": "conv2d_85", "field": 1183, "stride": 32, "padding": 554}
+notebook_field = walk(application_ops("InceptionV3"))[NOTEBOOK["layer"]]
+print(
+    f"walk:     {NOTEBOOK['layer']}: field {side(notebook_field.size)}, stride {side(notebook_field.jump)}, "
+    f"padding {side(notebook_field.padding)}"
+)
+print(
+    f"notebook: {NOTEBOOK['layer']}: field {NOTEBOOK['field']}, stride {NOTEBOOK['stride']}, "
+    f"padding {NOTEBOOK['padding']}"
+)
+# --8<-- [end:notebook]
+
 # --8<-- [start:digit]
 from kf.receptive import OUTPUT
 
@@ -359,6 +376,8 @@ print(digit_table)
 import matplotlib.pyplot as plt
 
 from kf.figures import FOREGROUND, style, svg_figure
+
+DIGIT = 28  # a whole MNIST digit
 
 
 def growth(ops, fields) -> list[int]:

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SNIPPETS
-from kf import convmath
-from kf.receptive import closed_form, receptive_fields, side
+from kf import convmath, networks
+from kf.networks import application_ops
+from kf.receptive import OUTPUT, Op, closed_form, output_field, receptive_fields, same_padding, side, walk
 
 # VGG16 by hand: r += (k − 1)·j, j *= s. Block 1: 3, 5, pool +1 → 6 (j 2); block 2: +4 → 10, 14,
 # pool +2 → 16 (j 4); block 3: +8 → 24, 32, 40, pool → 44 (j 8); block 4: +16 → 60, 76, 92,
@@ -150,14 +151,17 @@ def two_inputs() -> keras.Model:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (residual_model, "is a Add"),
         (
             lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]),
-            "'flatten.*' is a Flatten",
+            "'flatten.*' is a Flatten of an image",
         ),
         (
-            lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.GlobalAveragePooling2D()]),
-            "global pooling sees the whole input",
+            lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.UpSampling2D()]),
+            "'up_sampling2d.*' is a UpSampling2D",
+        ),
+        (
+            lambda: keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Resizing(4, 4)]),
+            "is a Resizing",
         ),
         (lambda: keras.Sequential([keras.layers.Conv2D(2, 3)]), "has no input yet"),
         (lambda: "not a model", "expected a Keras model, got str"),
@@ -169,15 +173,10 @@ def test_unsupported_models_get_a_clear_error(make, message: str) -> None:
         receptive_fields(make())
 
 
-def test_branches_and_shared_layers_are_refused() -> None:
+def test_shared_layers_are_refused() -> None:
     inputs = keras.Input(shape=(8, 8, 4))
-    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    y = keras.layers.Conv2D(4, 3, padding="same")(x)
-    shortcut = keras.layers.Conv2D(4, 1, padding="same", name="shortcut")(inputs)  # reads the input, not y
-    with pytest.raises(ValueError, match="'shortcut' does not take the previous layer's output: the model branches"):
-        receptive_fields(keras.Model(inputs, keras.layers.Add()([y, shortcut])))
-    shared = keras.layers.Conv2D(4, 3, padding="same")
-    with pytest.raises(ValueError, match="a layer is reused or the graph branches"):
+    shared = keras.layers.Conv2D(4, 3, padding="same", name="shared")
+    with pytest.raises(ValueError, match="'shared' is called 2 times"):
         receptive_fields(keras.Model(inputs, shared(shared(inputs))))
 
 
@@ -202,7 +201,7 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
     assert snippet["curves"]["3×3, dilation 2^(l−1)"][-1] == 2**11 - 1
     # 14 plain layers: 2·14 + 1 = 29 ≥ 28 > 27. Pooled: 3, 5, (6), 10, 14, (16), 24, 32.
     assert (snippet["plain_layers"], snippet["pooled_layers"], snippet["pooled_field"]) == (14, 6, 32)
-    assert "conv2_block1_0_conv" in snippet["branching_error"]
+    assert snippet["resnet_rows"][-1].field == (483, 483)
 
 
 def test_snippet_runs_on_its_own() -> None:
@@ -288,3 +287,214 @@ def test_built_figure(page: BeautifulSoup) -> None:
     ]:
         assert part in label, part
     assert "#0a0b0c" not in str(svgs[0])
+
+
+# ---- Graphs: branches, merges, global averages ----
+
+# google-research/receptive_field, receptive_field/RECEPTIVE_FIELD_TABLE.md (TF-Slim, resolution 224):
+# (receptive field, effective stride, effective padding).
+PUBLISHED = {
+    ("VGG16", "block5_pool"): (212, 32, 90),  # vgg_16/pool5
+    ("MobileNet", "conv_pw_13"): (315, 32, 126),  # mobilenet_v1 Conv2d_13_pointwise
+    ("InceptionV3", "mixed10"): (1311, 32, 618),  # inception_v3 Mixed_7c
+    ("InceptionV3", "conv2d_85"): (1183, 32, 554),  # RF_Keras_Applications.ipynb, tf.keras InceptionV3
+}
+SLIM_RESNET_V1_50 = {"block1": (35, 8, 15), "block2": (99, 16, 47), "block3": (291, 32, 143), "block4": (483, 32, 239)}
+
+
+@pytest.mark.parametrize(("network", "layer"), list(PUBLISHED))
+def test_keras_applications_match_the_published_table(network: str, layer: str) -> None:
+    field = walk(application_ops(network))[layer]
+    assert (field.size, field.jump, field.padding) == tuple((v, v) for v in PUBLISHED[network, layer])
+    assert not field.whole_input
+
+
+def test_slim_layout_resnet_matches_the_published_table_and_keras_differs(snippet: dict) -> None:
+    slim, keras_resnet = snippet["slim_fields"], snippet["keras_fields"]
+    for block, published in SLIM_RESNET_V1_50.items():
+        assert (slim[block].size[0], slim[block].jump[0], slim[block].padding[0]) == published
+    # Keras: the same field sizes at the stage ends, half the stride at the first three, padding 2 more
+    # (the stem's ZeroPadding2D(1) before the max-pool: 1 pixel at jump 2).
+    ends = ["conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out"]
+    assert [(keras_resnet[e].size[0], keras_resnet[e].jump[0], keras_resnet[e].padding[0]) for e in ends] == [
+        (35, 4, 17),
+        (99, 8, 49),
+        (291, 16, 145),
+        (483, 32, 241),
+    ]
+
+
+def test_efficientnet_reports_both_the_convolutional_field_and_the_global_average() -> None:
+    field = walk(application_ops("EfficientNetB0"))[OUTPUT]
+    assert field.whole_input
+    assert field.size == (851, 851)  # by the walk; checked against the gradient in test_gradient_support_*
+    stem = walk(application_ops("EfficientNetB0"))["stem_activation"]
+    assert (stem.size, stem.whole_input) == ((3, 3), False)  # before the first squeeze-and-excitation block
+
+
+def test_convnext_tiny_by_hand() -> None:
+    # stem 4×4/4: 4 (j 4); stage 0, 3 blocks of 7×7: + 3·6·4 = 76; downsample 2×2/2: + 4 = 80 (j 8);
+    # stage 1: + 3·6·8 = 224, + 8 = 232 (j 16); stage 2, 9 blocks: + 9·6·16 = 1096, + 16 = 1112 (j 32);
+    # stage 3: + 3·6·32 = 1688.
+    field = walk(application_ops("ConvNeXtTiny"))[OUTPUT]
+    assert (field.size, field.jump) == ((1688, 1688), (32, 32))
+
+
+def test_cached_descriptions_are_reused_and_keyed_by_content(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(networks.ENV_DIR, str(tmp_path))
+    built = []
+
+    def build() -> keras.Model:
+        built.append(1)
+        return residual_model()
+
+    first = networks.cached_ops("tiny", 8, build)
+    second = networks.cached_ops("tiny", 8, build)
+    assert first == second
+    assert len(built) == 1
+    networks.cached_ops("tiny", 9, build)  # another input size is another key
+    assert len(built) == 2
+    assert len(list(tmp_path.glob("tiny-*.json"))) == 2
+
+
+def test_fresh_names_renumber_automatic_names() -> None:
+    ops = [
+        Op("<input>", "InputLayer", "input"),
+        Op("conv2d_7", "Conv2D", "window", ("<input>",)),
+        Op("conv2d_8", "Conv2D", "window", ("conv2d_7",)),
+        Op("mixed0", "Concatenate", "merge", ("conv2d_7", "conv2d_8")),
+    ]
+    assert [(op.name, op.inputs) for op in networks.fresh_names(ops)][1:] == [
+        ("conv2d", ("<input>",)),
+        ("conv2d_1", ("conv2d",)),
+        ("mixed0", ("conv2d", "conv2d_1")),
+    ]
+
+
+def test_residual_block_by_hand() -> None:
+    rows = receptive_fields(residual_model())
+    # conv 3 (p 1), conv 3 → 5 (p 2); the identity path has field 1, p 0: both centred on pixel 0.
+    assert [(r.kind, r.field, r.padding) for r in rows] == [
+        ("Conv2D", (3, 3), (1, 1)),
+        ("Conv2D", (5, 5), (2, 2)),
+        ("Add", (5, 5), (2, 2)),
+    ]
+
+
+def test_paths_with_different_strides_are_refused() -> None:
+    inputs = keras.Input(shape=(8, 8, 1))
+    strided = keras.layers.Conv2D(1, 1, strides=2, name="strided")(inputs)
+    cropped = keras.layers.Cropping2D(((0, 4), (0, 4)), name="cropped")(inputs)
+    with pytest.raises(ValueError, match=r"'joined' merges inputs with different strides: 'strided' jumps \(2, 2\)"):
+        receptive_fields(keras.Model(inputs, keras.layers.Add(name="joined")([strided, cropped])))
+
+
+def test_misaligned_paths_are_refused() -> None:
+    inputs = keras.Input(shape=(8, 8, 1))
+    valid = keras.layers.Conv2D(1, 3, name="valid")(inputs)  # 6×6, centred on pixel 1
+    cropped = keras.layers.Cropping2D(((0, 2), (0, 2)), name="cropped")(inputs)  # 6×6, centred on pixel 0
+    with pytest.raises(ValueError, match="'joined' merges fields that are not centred alike: 'valid' centred at"):
+        receptive_fields(keras.Model(inputs, keras.layers.Add(name="joined")([valid, cropped])))
+    even = keras.layers.Conv2D(1, 2, padding="same", name="even")(
+        inputs
+    )  # 'same' with an even kernel: half a pixel off
+    with pytest.raises(ValueError, match="not centred alike"):
+        receptive_fields(keras.Model(inputs, keras.layers.Add()([even, inputs])))
+
+
+def test_spatial_concatenation_is_refused() -> None:
+    inputs = keras.Input(shape=(8, 8, 1))
+    with pytest.raises(ValueError, match="concatenates along axis 1, not channels"):
+        receptive_fields(keras.Model(inputs, keras.layers.Concatenate(axis=1)([inputs, inputs])))
+
+
+def test_global_pooling_is_the_whole_input_and_squeeze_excitation_keeps_the_conv_field() -> None:
+    inputs = keras.Input(shape=(16, 16, 4))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    gate = keras.layers.GlobalAveragePooling2D()(x)
+    gate = keras.layers.Reshape((1, 1, 4))(gate)
+    gate = keras.layers.Conv2D(4, 1, activation="sigmoid")(gate)
+    gated = keras.layers.Multiply()([x, gate])
+    field = output_field(keras.Model(inputs, gated))
+    assert (field.size, field.whole_input) == ((3, 3), True)
+    pooled = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.GlobalMaxPooling2D()(x)))
+    assert (output_field(pooled).size, output_field(pooled).whole_input) == (None, True)
+    assert side(receptive_fields(pooled)[-1].field) == "the whole input"
+
+
+def test_nested_models_and_operations_are_walked() -> None:
+    stem = keras.Sequential([keras.Input(shape=(16, 16, 1)), keras.layers.Conv2D(2, 4, strides=4)], name="stem")
+    inputs = keras.Input(shape=(16, 16, 1))
+    x = stem(inputs)
+    x = x + keras.layers.DepthwiseConv2D(3, padding="same")(x)  # an operation, not a layer
+    field = output_field(keras.Model(inputs, x))
+    assert (field.size, field.jump, field.padding) == ((12, 12), (4, 4), (4, 4))  # 4 + 2·4; padding 1·4
+
+
+def test_same_padding_depends_on_the_input_size_when_strided() -> None:
+    assert same_padding(224, 3, 2, 1) == 0  # TensorFlow: pad total 1, the extra cell at the end
+    assert same_padding(225, 3, 2, 1) == 1
+    assert same_padding(None, 3, 2, 1) is None
+    assert same_padding(None, 5, 1, 2) == 4  # stride 1: (d(k−1)+1 − 1) // 2 whatever the size
+    open_size = keras.Sequential(
+        [keras.Input(shape=(None, None, 1)), keras.layers.Conv2D(1, 3, strides=2, padding="same")]
+    )
+    field = output_field(open_size)
+    assert (field.size, field.padding) == ((3, 3), (None, None))
+
+
+# Random DAGs: residual blocks (optionally strided) and Inception-style blocks, checked against the gradient.
+blocks = st.lists(
+    st.one_of(
+        st.tuples(st.just("residual"), st.sampled_from([1, 3, 5]), st.sampled_from([1, 3]), st.integers(1, 2)),
+        st.tuples(st.just("inception"), st.sampled_from([1, 3, 5]), st.sampled_from([1, 3]), st.integers(1, 3)),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def dag(specs: list[tuple], size: int) -> keras.Model:
+    """A random residual / Inception-style network with all-ones kernels, linear, average pooling."""
+    layers = keras.layers
+    conv = {"use_bias": False, "kernel_initializer": "ones"}
+    inputs = keras.Input(shape=(size, size, 1))
+    x = layers.Conv2D(2, 3, padding="same", **conv)(inputs)
+    for kind, kh, kw, n in specs:
+        if kind == "residual":  # n is the stride; the main path pads symmetrically, as Keras's ResNet does
+            main = layers.ZeroPadding2D(((kh // 2, kh // 2), (kw // 2, kw // 2)))(x)
+            main = layers.Conv2D(2, (kh, kw), strides=n, **conv)(main)
+            main = layers.Conv2D(2, 3, padding="same", **conv)(main)
+            x = layers.Add()([main, layers.Conv2D(2, 1, strides=n, **conv)(x)])
+        else:  # n is the dilation of the wide path
+            wide = layers.Conv2D(1, (kh, kw), dilation_rate=n, padding="same", **conv)(x)
+            pooled = layers.AveragePooling2D(3, strides=1, padding="same")(x)
+            x = layers.Concatenate()([layers.Conv2D(1, 1, **conv)(x), wide, pooled])
+    return keras.Model(inputs, x)
+
+
+def gradient_support(model: keras.Model, row: int, col: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """First input row and column, and the extent, of the pixels where ∂ output[row, col] / ∂ input ≠ 0."""
+    import numpy as np
+    import tensorflow as tf
+
+    size = model.input_shape[1]
+    x = tf.Variable(tf.ones((1, size, size, model.input_shape[3]), dtype=model.inputs[0].dtype))
+    with tf.GradientTape() as tape:
+        unit = tf.reduce_sum(model(x)[0, row, col, :])
+    touched = np.abs(tape.gradient(unit, x).numpy()[0]).sum(axis=2) != 0
+    rows, cols = np.flatnonzero(touched.any(axis=1)), np.flatnonzero(touched.any(axis=0))
+    return (int(rows[0]), int(cols[0])), (int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(blocks)
+def test_random_dags_match_the_gradient_support(specs: list[tuple]) -> None:
+    probe = output_field(dag(specs, 64))
+    size = 2 * max(probe.size) + 4 * max(probe.jump) + 8  # room for a unit whose whole field is inside
+    model = dag(specs, size)
+    field = output_field(model)
+    row = model.output_shape[1] // 2
+    start, extent = gradient_support(model, row, row)
+    assert extent == field.size
+    assert start == tuple(row * j - p for j, p in zip(field.jump, field.padding, strict=True))

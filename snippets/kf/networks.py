@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import marshal
 import os
 import re
 import time
@@ -83,8 +84,12 @@ def _key(name: str, size: int, build: Callable[[], object]) -> str:
     """File name of a description: network, input size, and a digest of Keras's version and the code."""
     import keras
 
-    code = Path(receptive.__file__).read_text() + Path(__file__).read_text() + inspect.getsource(build)
-    digest = hashlib.sha256(f"{keras.__version__}\n{name}\n{size}\n{code}".encode()).hexdigest()[:16]
+    try:
+        builder = inspect.getsource(build).encode()
+    except OSError:  # defined in code markdown-exec runs: no source file, so key on the compiled code
+        builder = marshal.dumps(build.__code__)
+    code = (Path(receptive.__file__).read_text() + Path(__file__).read_text()).encode() + builder
+    digest = hashlib.sha256(f"{keras.__version__}\n{name}\n{size}\n".encode() + code).hexdigest()[:16]
     return f"{name}-{size}-keras{keras.__version__}-{digest}.json"
 
 

@@ -1,7 +1,8 @@
-"""Receptive fields of real Keras models: walk a chain of conv and pooling layers, layer by layer.
+"""Receptive fields of real Keras models, branches included: the Keras 3 version of google-research/receptive_field.
 
 `kf.convmath.receptive_field` does the arithmetic for a list of kernels; this module reads the
-kernels, strides and dilations off Keras layers, and adds Araujo et al.'s closed form to check it.
+kernels, strides, dilations and paddings off a Keras model (`describe`), walks its graph (`walk`,
+following Araujo, Norris & Sim, Distill 2019), and adds the closed form to check the recurrence.
 """
 
 from __future__ import annotations
@@ -280,6 +281,8 @@ def output_field(model) -> Field:
     return walk(describe(model))[OUTPUT]
 
 
-def side(pair: tuple[int, int]) -> str:
-    """Show a (height, width) pair as 7 when square, 7×3 otherwise."""
+def side(pair: tuple[int, int] | None) -> str:
+    """Show a (height, width) pair as 7 when square, 7×3 otherwise; None (a global average) as the whole input."""
+    if pair is None:
+        return "the whole input"
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"

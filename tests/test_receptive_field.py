@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SNIPPETS
-from kf import convmath, networks
+from kf import convmath, networks, receptive
 from kf.networks import application_ops
 from kf.receptive import OUTPUT, Op, closed_form, output_field, receptive_fields, same_padding, side, walk
 
@@ -498,3 +498,92 @@ def test_random_dags_match_the_gradient_support(specs: list[tuple]) -> None:
     start, extent = gradient_support(model, row, row)
     assert extent == field.size
     assert start == tuple(row * j - p for j, p in zip(field.jump, field.padding, strict=True))
+
+
+# ---- keras.applications against the gradient ----
+
+
+class StopGradientAverage(keras.layers.GlobalAveragePooling2D):
+    """A global average the gradient does not flow back through: it cuts squeeze-and-excitation's whole-input path."""
+
+    def call(self, inputs):
+        return keras.ops.stop_gradient(super().call(inputs))
+
+
+def linearised(network: str, shape: tuple[int, int, int], cut_global: bool = True) -> keras.Model:
+    """The keras.applications network on an input of `shape`, in float64, with ReLUs linear and max-pools averaging.
+
+    Then ∂unit/∂input ≠ 0 exactly on the unit's field: no ReLU switched off, no max-pool picking one pixel, and
+    float64 keeps the tiny weights of the field's edges from underflowing. ConvNeXt stays in float32 (its
+    float64 depthwise convolutions take minutes on a CPU); instead its layer scales start at 1, not 10⁻⁶, and its
+    kernels at Glorot's scale, not 0.02, which keeps the edges of its field well above float32's smallest number.
+    """
+    model = getattr(keras.applications, networks.APPLICATIONS[network][0])(
+        weights=None, include_top=False, input_shape=shape
+    )
+    dtype = "float32" if network == "ConvNeXtTiny" else "float64"
+
+    def swap(layer: keras.layers.Layer) -> keras.layers.Layer:
+        if not isinstance(layer, keras.layers.Layer):  # an operation such as x + y: no dtype of its own
+            return type(layer).from_config(layer.get_config())
+        config = {**layer.get_config(), "dtype": dtype}
+        kind = type(layer).__name__
+        if network == "ConvNeXtTiny" and "kernel_initializer" in config:
+            config["kernel_initializer"] = "glorot_uniform"
+        if kind == "LayerScale":
+            config["init_values"] = 1.0
+        if config.get("activation") == "relu":
+            config["activation"] = "linear"
+        if kind == "ReLU":
+            return keras.layers.Activation("linear", name=config["name"], dtype="float64")
+        if kind == "MaxPooling2D":
+            return keras.layers.AveragePooling2D.from_config(config)
+        if kind == "GlobalAveragePooling2D" and cut_global:
+            return StopGradientAverage.from_config(config)
+        return type(layer).from_config(config)
+
+    return keras.models.clone_model(
+        model, input_tensors=keras.Input(shape=shape, dtype=dtype), clone_function=swap, recursive=True
+    )
+
+
+def support(model: keras.Model, axis: int, index: int) -> tuple[int, int]:
+    """First input row (axis 0) or column (axis 1), and the extent, where ∂ Σ output[index] / ∂ input ≠ 0."""
+    import numpy as np
+    import tensorflow as tf
+
+    x = tf.Variable(tf.random.normal((1, *model.input_shape[1:]), dtype=model.inputs[0].dtype, seed=1))
+    with tf.GradientTape() as tape:
+        output = model(x)[0]
+        unit = tf.reduce_sum(output[index] if axis == 0 else output[:, index])
+    touched = np.flatnonzero(np.abs(tape.gradient(unit, x).numpy()[0]).sum(axis=(1 - axis, 2)))
+    return int(touched[0]), int(touched[-1] - touched[0] + 1)
+
+
+# Narrow strips keep the cost down: the field is checked along the long axis (both axes for InceptionV3, whose
+# 1×7 and 7×1 kernels make the axes differ layer by layer), for an output row far from the border.
+STRIPS = {"VGG16": 32, "MobileNet": 32, "ResNet50": 32, "EfficientNetB0": 32, "ConvNeXtTiny": 32, "InceptionV3": 75}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("network", list(STRIPS))
+def test_gradient_support_of_keras_applications(network: str) -> None:
+    page = walk(application_ops(network))[OUTPUT]
+    for axis in (0, 1) if network == "InceptionV3" else (0,):
+        long = page.size[axis] + 4 * page.jump[axis] + 64
+        shape = (long, STRIPS[network], 3) if axis == 0 else (STRIPS[network], long, 3)
+        clone = linearised(network, shape)
+        field = walk(receptive.describe(clone))[OUTPUT]  # padding can depend on the input size; the field cannot
+        assert field.size[axis] == page.size[axis]
+        middle = clone.output_shape[1 + axis] // 2
+        assert support(clone, axis, middle) == (middle * field.jump[axis] - field.padding[axis], field.size[axis])
+
+
+@pytest.mark.slow
+def test_squeeze_and_excitation_reaches_past_the_convolutional_field() -> None:
+    field = walk(application_ops("EfficientNetB0"))[OUTPUT]
+    long = field.size[0] + 128
+    clone = linearised("EfficientNetB0", (long, 32, 3), cut_global=False)
+    top = walk(receptive.describe(clone))[OUTPUT]
+    assert top.size[0] - top.padding[0] < long  # the top row's convolutional field ends inside the strip ...
+    assert support(clone, 0, 0) == (0, long)  # ... but its gradient reaches every row, through the global averages

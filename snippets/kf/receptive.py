@@ -127,7 +127,7 @@ def same_padding(size: int | None, kernel: int, stride: int, dilation: int) -> i
 
 def _window(layer, size: tuple[int | None, int | None]) -> dict:
     """Kernel, stride, dilation and leading padding of a conv or pooling layer, each as (height, width)."""
-    kind = type(layer).__name__
+    kind = _kind(layer)
     kernel = tuple(layer.kernel_size if kind in CONVOLUTIONS else layer.pool_size)
     stride = tuple(layer.strides)
     dilation = tuple(layer.dilation_rate) if kind in CONVOLUTIONS else (1, 1)
@@ -140,9 +140,16 @@ def _window(layer, size: tuple[int | None, int | None]) -> dict:
     return {"kernel": kernel, "stride": stride, "dilation": dilation, "pad": pad}
 
 
+def _kind(layer) -> str:
+    """The layer's class name, or that of the nearest known class it derives from (a subclass of Conv2D is a Conv2D)."""
+    known = PASS_THROUGH | CONVOLUTIONS | POOLINGS | POINTWISE | MERGES | GLOBAL_POOLINGS | RESHAPES
+    known |= {"ZeroPadding2D", "Cropping2D"}
+    return next((c.__name__ for c in type(layer).__mro__ if c.__name__ in known), type(layer).__name__)
+
+
 def _op(layer, inputs: list) -> Op:
     """Describe one Keras layer, or raise a ValueError naming it and saying why the walk cannot go through."""
-    kind, name = type(layer).__name__, layer.name
+    kind, name = _kind(layer), layer.name
     sources = ()  # filled in by the caller, which knows the names of the layers that made the inputs
     shape = tuple(inputs[0].shape) if inputs else ()
     if getattr(layer, "data_format", "channels_last") != "channels_last":

@@ -224,41 +224,23 @@ network_fields = {name: walk(ops) for name, ops in network_ops.items()}
 end_points = {name: ops[-1].inputs[0] for name, ops in network_ops.items()}  # the layer before the output
 
 
-def global_note(field) -> str:
-    """Whether a global average (squeeze-and-excitation) lets every input pixel reach the unit."""
-    return "yes: squeeze-and-excitation" if field.whole_input else "no"
-
-
 rows = []
 for name, fields in network_fields.items():
     f = fields[OUTPUT]
     slim = PUBLISHED.get(name)
-    published = f"`{slim[0]}`: {slim[1]}, stride {slim[2]}, padding {slim[3]}" if slim else "not in the table"
     size = APPLICATIONS[name][1]
     rows.append(
         (
             name,
             f"{size}×{size}",
             f"`{end_points[name]}`",
-            side(f.size),
-            side(f.jump),
-            side(f.padding),
-            global_note(f),
-            published,
+            f"{side(f.size)} / {side(f.jump)} / {side(f.padding)}",
+            "yes" if f.whole_input else "no",
+            f"{slim[1]} / {slim[2]} / {slim[3]}" if slim else "not listed",
         )
     )
 networks_table = table(
-    [
-        "Network",
-        "Input",
-        "End-point",
-        "Receptive field",
-        "Stride",
-        "Effective padding",
-        "Every pixel via a global average?",
-        "TF-Slim, published",
-    ],
-    rows,
+    ["Network", "Input", "End-point", "Field / stride / padding", "Global average?", "TF-Slim, published"], rows
 )
 print(networks_table)
 # --8<-- [end:networks]
@@ -329,14 +311,9 @@ from kf.receptive import side, walk
 # google-research/receptive_field, RF_Keras_Applications.ipynb: tf.keras InceptionV3, layer conv2d_85.
 NOTEBOOK = {"layer": "conv2d_85", "field": 1183, "stride": 32, "padding": 554}
 notebook_field = walk(application_ops("InceptionV3"))[NOTEBOOK["layer"]]
-print(
-    f"walk:     {NOTEBOOK['layer']}: field {side(notebook_field.size)}, stride {side(notebook_field.jump)}, "
-    f"padding {side(notebook_field.padding)}"
-)
-print(
-    f"notebook: {NOTEBOOK['layer']}: field {NOTEBOOK['field']}, stride {NOTEBOOK['stride']}, "
-    f"padding {NOTEBOOK['padding']}"
-)
+walked = {"field": notebook_field.size[0], "stride": notebook_field.jump[0], "padding": notebook_field.padding[0]}
+for what in ("field", "stride", "padding"):
+    print(f"{what:>8}: walk {walked[what]:>5}, notebook {NOTEBOOK[what]:>5}")
 # --8<-- [end:notebook]
 
 # --8<-- [start:digit]
@@ -345,29 +322,31 @@ from kf.receptive import OUTPUT
 DIGIT = 28  # the question's input: a 28×28 MNIST digit
 
 
-def first_to_cover(ops, fields, pixels: int) -> tuple[str, int, int, int]:
-    """The first convolution or pooling whose field reaches `pixels`: its name, its place, the total, its stride."""
+def first_to_cover(ops, fields, pixels: int) -> dict:
+    """The first convolution or pooling whose field reaches `pixels`: where it sits, by layer and by stride stage."""
     windows = [op for op in ops if op.role == "window" and fields[op.name].size]  # not the convs of global averages
+    strides = sorted({fields[op.name].jump[0] for op in windows})  # one stage per stride the network reaches
     for place, op in enumerate(windows, start=1):
         if min(fields[op.name].size) >= pixels:
-            return op.name, place, len(windows), fields[op.name].jump[0]
+            stride = fields[op.name].jump[0]
+            return {
+                "layer": op.name,
+                "place": place,
+                "layers": len(windows),
+                "stride": stride,
+                "stage": strides.index(stride) + 1,
+                "stages": len(strides),
+            }
     raise ValueError(f"no layer of the network sees {pixels} pixels")
 
 
 cover = {name: first_to_cover(network_ops[name], fields, DIGIT) for name, fields in network_fields.items()}
-digit_rows = [
-    (name, f"`{layer}`", f"{place} of {total}", stride, f"{DIGIT / network_fields[name][OUTPUT].size[0]:.0%}")
-    for name, (layer, place, total, stride) in cover.items()
-]
 digit_table = table(
+    ["Network", "First layer that sees 28×28", "Layer", "Stride stage"],
     [
-        "Network",
-        "First layer that sees 28×28",
-        "Convolution and pooling layers so far",
-        "Its stride",
-        "28 as a share of the final field",
+        (name, f"`{c['layer']}`", f"{c['place']} of {c['layers']}", f"{c['stage']} of {c['stages']}")
+        for name, c in cover.items()
     ],
-    digit_rows,
 )
 print(digit_table)
 # --8<-- [end:digit]
@@ -392,18 +371,26 @@ def growth(ops, fields) -> list[int]:
 
 growth_curves = {name: growth(network_ops[name], fields) for name, fields in network_fields.items()}
 with style():
-    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
     for (name, curve), marker in zip(growth_curves.items(), "osD^v<", strict=True):
         ax.plot(
             range(1, len(curve) + 1), curve, label=name, marker=marker, markevery=max(1, len(curve) // 8), markersize=4
         )
     ax.axhline(DIGIT, color=FOREGROUND, linewidth=1, linestyle="--")
-    ax.annotate("28 pixels: a whole MNIST digit", (1, DIGIT), xytext=(0, 4), textcoords="offset points", fontsize=9)
+    longest = max(len(curve) for curve in growth_curves.values())
+    ax.annotate(
+        "28 pixels: a whole MNIST digit",
+        (longest, DIGIT),
+        xytext=(0, -12),
+        textcoords="offset points",
+        fontsize=9,
+        ha="right",
+    )
     ax.set_yscale("log", base=2)
     ax.set_yticks([2, 8, 32, 128, 512, 2048], ["2", "8", "32", "128", "512", "2048"])
     ax.set_xlabel("Convolution and pooling layers walked (graph order)")
     ax.set_ylabel("Largest receptive field so far\n(pixels, log scale)")
-    ax.legend(fontsize=9, ncols=2)
+    ax.legend(fontsize=9, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
 
 growth_alt = (
     "Line chart of the largest receptive field so far against the number of convolution and pooling layers walked, "

@@ -233,7 +233,7 @@ def test_built_tables(page: BeautifulSoup) -> None:
         ["5×5 → two 3×3", "102,400", "73,728", "28%", "5 / 5"],
         ["3×3 → 3×1 + 1×3", "36,864", "24,576", "33%", "3 / 3"],
     ]
-    vgg = [t for t in page.find_all("table") if "block5_pool" in t.get_text()]
+    vgg = [t for t in page.find_all("table") if "block5_conv3" in t.get_text()]
     assert len(vgg) == 1
     rows = {text_of(tr.find("td")): [text_of(td) for td in tr.find_all("td")] for tr in vgg[0].find_all("tr")[1:]}
     assert [int(r[4]) for r in rows.values()] == VGG16_FIELDS
@@ -276,7 +276,7 @@ def test_built_prose(page: BeautifulSoup) -> None:
 
 @pytest.mark.slow
 def test_built_figure(page: BeautifulSoup) -> None:
-    svgs = page.select("figure.kf-figure svg[role=img]")
+    svgs = [svg for svg in page.select("figure.kf-figure svg[role=img]") if "against depth" in svg["aria-label"]]
     assert len(svgs) == 1
     label = svgs[0]["aria-label"]
     for part in [
@@ -587,3 +587,67 @@ def test_squeeze_and_excitation_reaches_past_the_convolutional_field() -> None:
     top = walk(receptive.describe(clone))[OUTPUT]
     assert top.size[0] - top.padding[0] < long  # the top row's convolutional field ends inside the strip ...
     assert support(clone, 0, 0) == (0, long)  # ... but its gradient reaches every row, through the global averages
+
+
+# Keras ResNet50 by hand: stem ZeroPadding2D(3), 7×7/2 → 7 (j 2, p 3); ZeroPadding2D(1), 3×3/2 pool → 11
+# (j 4, p 3 + 1·2 = 5). Each bottleneck adds one 3×3 'same' layer: + 2·j to the field, + 1·j to the padding;
+# each stage's stride sits in a 1×1 convolution, which adds nothing. conv2: 3 blocks at j 4 → 35, p 17;
+# conv3: 4 at j 8 → 99, p 49; conv4: 6 at j 16 → 291, p 145; conv5: 3 at j 32 → 483, p 241.
+BUILT_NETWORKS = [
+    ["VGG16", "224×224", "block5_pool", "212 / 32 / 90", "no", "212 / 32 / 90"],
+    ["ResNet50", "224×224", "conv5_block3_out", "483 / 32 / 241", "no", "483 / 32 / 239"],
+    ["InceptionV3", "299×299", "mixed10", "1311 / 32 / 618", "no", "1311 / 32 / 618"],
+    ["MobileNet", "224×224", "conv_pw_13_relu", "315 / 32 / 126", "no", "315 / 32 / 126"],
+    ["EfficientNetB0", "224×224", "top_activation", "851 / 32 / 394", "yes", "not listed"],
+    ["ConvNeXtTiny", "224×224", "layer_normalization", "1688 / 32 / 828", "no", "not listed"],
+]
+
+
+@pytest.mark.slow
+def test_built_networks(page: BeautifulSoup) -> None:
+    assert table_rows(page, "Field / stride / padding") == BUILT_NETWORKS
+    assert table_rows(page, "Field there") == [
+        ["block1", "35, stride 8, padding 15", "conv2_block3_out", "35, stride 4, padding 17"],
+        ["block2", "99, stride 16, padding 47", "conv3_block4_out", "99, stride 8, padding 49"],
+        ["block3", "291, stride 32, padding 143", "conv4_block6_out", "291, stride 16, padding 145"],
+        ["block4", "483, stride 32, padding 239", "conv5_block3_out", "483, stride 32, padding 241"],
+        ["pool1", "11, stride 4, padding 3", "pool1_pool", "11, stride 4, padding 5"],
+    ]
+    # VGG16: 3, 5, 6, 10, 14, 16, 24, 32: the 8th layer, at stride 4, the 3rd of strides 1 … 32.
+    # ResNet50: conv1, pool1, then block 1 (4 convs, 3×3 third: 19), block 2 (27), block 3's 3×3 (35): 11th.
+    # ConvNeXtTiny: the 4×4/4 stem (4), then 7×7 at jump 4: 4 + 6·4 = 28.
+    digit = table_rows(page, "First layer that sees 28×28")
+    assert digit[0] == ["VGG16", "block3_conv2", "8 of 18", "3 of 6"]
+    assert digit[1] == ["ResNet50", "conv2_block3_2_conv", "11 of 54", "2 of 5"]
+    assert digit[5] == ["ConvNeXtTiny", "convnext_tiny_stage_0_block_0_depthwise_conv", "2 of 22", "1 of 4"]
+    assert [row[0] for row in digit] == [row[0] for row in BUILT_NETWORKS]
+    own = table_rows(page, "Effective padding")
+    # stem 3 (p 1), 5, 7 (p 3); the Add keeps 7; pool 2/2: 8 (j 2); 5×5 at j 2: 8 + 4·2 = 16, p 3 + 2·2 = 7.
+    assert own[3] == ["residual", "Add", "1", "1", "7", "1", "3"]
+    assert own[-1] == ["paths", "Concatenate", "1", "1", "16", "2", "7"]
+    assert not missing_sentences(
+        page,
+        [
+            "For VGG16, InceptionV3, MobileNet, all three numbers agree with the published ones.",
+            "not on the padding (241 against 239)",
+            "EfficientNetB0's convolutions see 851×851 pixels, and every unit after its first "
+            "squeeze-and-excitation block also depends on every input pixel",
+            "The rebuilt TF-Slim layout gives exactly the published numbers at all four blocks.",
+            "TF-Slim's block1 already has stride 8 where Keras's conv2_block3_out has 4",
+            "so the Keras field starts 2 input pixels earlier (5 against 3)",
+            "field: walk 1183, notebook 1183",
+            "padding: walk 554, notebook 554",
+            "Every network above gets there within its first 3 stride stages",
+            "VGG16 at block3_conv2, layer 8 of its 18 convolution and pooling layers.",
+        ],
+    )
+
+
+@pytest.mark.slow
+def test_built_growth_figure(page: BeautifulSoup) -> None:
+    svgs = [svg for svg in page.select("figure.kf-figure svg[role=img]") if "walked" in svg["aria-label"]]
+    assert len(svgs) == 1
+    label = svgs[0]["aria-label"]
+    for row in BUILT_NETWORKS:
+        assert f"{row[0]} reaches {row[3].split(' / ')[0]} pixels" in label, row[0]
+    assert "#0a0b0c" not in str(svgs[0]), "a stand-in colour was not themed"

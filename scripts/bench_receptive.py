@@ -67,9 +67,10 @@ def main() -> None:
             str(len(ops)),
             str(field.size[0]),
         )
-    console = Console()
+    console = Console(width=110)
     console.print(table)
     console.print(f"All models built in {total_build:.1f} s (a cold build pays this once; then .cache/receptive/).")
+    console.print(f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
 
 
 if __name__ == "__main__":

@@ -166,6 +166,13 @@ def two_inputs() -> keras.Model:
         (lambda: keras.Sequential([keras.layers.Conv2D(2, 3)]), "has no input yet"),
         (lambda: "not a model", "expected a Keras model, got str"),
         (two_inputs, "2 inputs"),
+        (
+            lambda: keras.Model(
+                inputs := keras.Input(shape=(8, 8, 4)),
+                keras.layers.MultiHeadAttention(2, 2, attention_axes=(1, 2), name="attention")(inputs, inputs),
+            ),
+            "'attention' is a MultiHeadAttention; .* cannot tell which input pixels",
+        ),
     ],
 )
 def test_unsupported_models_get_a_clear_error(make, message: str) -> None:
@@ -446,7 +453,12 @@ def test_same_padding_depends_on_the_input_size_when_strided() -> None:
 # Random DAGs: residual blocks (optionally strided) and Inception-style blocks, checked against the gradient.
 blocks = st.lists(
     st.one_of(
-        st.tuples(st.just("residual"), st.sampled_from([1, 3, 5]), st.sampled_from([1, 3]), st.integers(1, 2)),
+        st.tuples(
+            st.just("residual"),
+            st.sampled_from([1, 3, 5]),
+            st.sampled_from([1, 3]),
+            st.tuples(st.integers(1, 2), st.integers(1, 2)),  # strides per axis: anisotropic too
+        ),
         st.tuples(st.just("inception"), st.sampled_from([1, 3, 5]), st.sampled_from([1, 3]), st.integers(1, 3)),
     ),
     min_size=1,
@@ -461,7 +473,7 @@ def dag(specs: list[tuple], size: int) -> keras.Model:
     inputs = keras.Input(shape=(size, size, 1))
     x = layers.Conv2D(2, 3, padding="same", **conv)(inputs)
     for kind, kh, kw, n in specs:
-        if kind == "residual":  # n is the stride; the main path pads symmetrically, as Keras's ResNet does
+        if kind == "residual":  # n: (height, width) strides; the main path pads symmetrically, as Keras's ResNet does
             main = layers.ZeroPadding2D(((kh // 2, kh // 2), (kw // 2, kw // 2)))(x)
             main = layers.Conv2D(2, (kh, kw), strides=n, **conv)(main)
             main = layers.Conv2D(2, 3, padding="same", **conv)(main)
@@ -494,10 +506,10 @@ def test_random_dags_match_the_gradient_support(specs: list[tuple]) -> None:
     size = 2 * max(probe.size) + 4 * max(probe.jump) + 8  # room for a unit whose whole field is inside
     model = dag(specs, size)
     field = output_field(model)
-    row = model.output_shape[1] // 2
-    start, extent = gradient_support(model, row, row)
+    centre = (model.output_shape[1] // 2, model.output_shape[2] // 2)
+    start, extent = gradient_support(model, *centre)
     assert extent == field.size
-    assert start == tuple(row * j - p for j, p in zip(field.jump, field.padding, strict=True))
+    assert start == tuple(c * j - p for c, j, p in zip(centre, field.jump, field.padding, strict=True))
 
 
 # ---- keras.applications against the gradient ----

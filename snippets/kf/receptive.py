@@ -218,7 +218,10 @@ def step(field: Field, op: Op) -> Field:
     if field.size is None or op.role == "global":  # only global averages from here on
         return Field(None, None, None, whole_input=True)
     if op.role == "reshape":
-        raise ValueError(f"layer {op.name!r} is a {op.kind} of an image: every unit after it mixes all positions")
+        raise ValueError(
+            f"layer {op.name!r} is a {op.kind} of an image: pixel positions end here, and a layer after it "
+            "can mix them all (global pooling first gives a field of the whole input)"
+        )
     size, jump, padding = [], [], []
     for a in (0, 1):
         span = op.dilation[a] * (op.kernel[a] - 1) + 1

@@ -361,7 +361,14 @@ def test_cached_descriptions_are_reused_and_keyed_by_content(tmp_path: Path, mon
     assert len(built) == 1
     networks.cached_ops("tiny", 9, build)  # another input size is another key
     assert len(built) == 2
-    assert len(list(tmp_path.glob("tiny-*.json"))) == 2
+
+    def other_build(width: int = 3) -> keras.Model:
+        built.append(1)
+        return keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(width, 5)])
+
+    assert networks.cached_ops("tiny", 8, other_build)[1].kernel == (5, 5)  # other code, other key
+    assert len(built) == 3
+    assert len(list(tmp_path.glob("tiny-*.json"))) == 3
 
 
 def test_fresh_names_renumber_automatic_names() -> None:

@@ -8,12 +8,11 @@ network, its input size and the source of kf.receptive and of this module. A war
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-import marshal
 import os
 import re
 import time
+import types
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -80,15 +79,26 @@ def fresh_names(ops: list[Op]) -> list[Op]:
     ]
 
 
+def _code_text(code: types.CodeType) -> bytes:
+    """A function's bytecode, names and constants, nested functions included, without file name or line numbers.
+
+    The same whether the page's code runs under markdown-exec (no source file) or as a script.
+    """
+    parts = [code.co_code, repr(code.co_names).encode()]
+    for const in code.co_consts:
+        parts.append(_code_text(const) if isinstance(const, types.CodeType) else repr(const).encode())
+    return b"\0".join(parts)
+
+
 def _key(name: str, size: int, build: Callable[[], object]) -> str:
     """File name of a description: network, input size, and a digest of Keras's version and the code."""
     import keras
 
-    try:
-        builder = inspect.getsource(build).encode()
-    except OSError:  # defined in code markdown-exec runs: no source file, so key on the compiled code
-        builder = marshal.dumps(build.__code__)
-    code = (Path(receptive.__file__).read_text() + Path(__file__).read_text()).encode() + builder
+    code = (
+        (Path(receptive.__file__).read_text() + Path(__file__).read_text()).encode()
+        + _code_text(build.__code__)
+        + repr(build.__defaults__).encode()
+    )
     digest = hashlib.sha256(f"{keras.__version__}\n{name}\n{size}\n".encode() + code).hexdigest()[:16]
     return f"{name}-{size}-keras{keras.__version__}-{digest}.json"
 

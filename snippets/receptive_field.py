@@ -342,7 +342,7 @@ def first_to_cover(ops, fields, pixels: int) -> dict:
 
 cover = {name: first_to_cover(network_ops[name], fields, DIGIT) for name, fields in network_fields.items()}
 digit_table = table(
-    ["Network", "First layer that sees 28×28", "Layer", "Stride stage"],
+    ["Network", f"First layer that sees {DIGIT}×{DIGIT}", "Layer", "Stride stage"],
     [
         (name, f"`{c['layer']}`", f"{c['place']} of {c['layers']}", f"{c['stage']} of {c['stages']}")
         for name, c in cover.items()

@@ -65,6 +65,8 @@ PROSE = [  # sentences whose numbers the page must render from the facts
     "110,592 weights and the single 7×7 has 200,704, 81% more",
     "the 3×3 layer needs 389,376 per image and the 7×7 layer 758,912",
     "43,264 activations per image against 15,488",
+    "It assumes 64 channels in and out: at the question's first layer, with 1 input channel",
+    "output shape (None, 26, 26, 64), 640 parameters, 0 warnings",
 ]
 
 

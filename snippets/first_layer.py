@@ -149,6 +149,12 @@ def kernel_rank(c_in: int, filters: int, kernel: int) -> int:
     return int(np.linalg.matrix_rank(layer.get_weights()[0].reshape(-1, filters)))
 
 
+def code_label(label: str) -> str:
+    """'Conv2D(…) on RGB' with the layer as code; other labels as they are."""
+    layer, on, rest = label.partition(" on ")
+    return f"`{layer}` on {rest}" if on else label
+
+
 ranks = {label: kernel_rank(*spec) for label, spec in layers.items()}
 print(
     table(
@@ -171,7 +177,7 @@ print(
 import keras
 
 from kf import stack, stems
-from kf.render import num, shape, table
+from kf.render import num, table
 
 
 def keras_stem(layers: list[dict], c_in: int) -> keras.Model:
@@ -203,7 +209,7 @@ def stem_rows(named: dict[str, list[dict]]) -> tuple[dict, list[tuple]]:
                     c_in,
                     num(s["params"]),
                     num(s["macs"]),
-                    shape(s["shape"]),
+                    "×".join(map(str, s["shape"])),
                     f"{s['field']}×{s['field']}",
                     s["jump"],
                 )
@@ -211,7 +217,7 @@ def stem_rows(named: dict[str, list[dict]]) -> tuple[dict, list[tuple]]:
     return found, rows
 
 
-HEADERS = ["Stem (224×224 input)", "C_in", "Parameters", "MACs", "Output", "Receptive field", "Jump"]
+HEADERS = ["Stem, on 224×224", "C_in", "Parameters", "MACs", "Output", "Field", "Jump"]
 stem_facts, rows = stem_rows(stems.STEMS)
 print(table(HEADERS, rows))
 # --8<-- [end:stems]
@@ -222,7 +228,7 @@ from kf.facts import keras_layer_facts
 from kf.render import num, shape, table
 
 inputs = {"28×28×1 digit": (28, 28, 1), "32×32×3 colour image": (32, 32, 3)}
-rgb = {}
+rgb, rgb_rows = {}, []
 for label, input_shape in inputs.items():
     small, large = keras_layer_facts(64, 3, input_shape), keras_layer_facts(32, 7, input_shape)
     rgb[label] = {
@@ -233,29 +239,18 @@ for label, input_shape in inputs.items():
         "expansion": (stems.expansion(input_shape[2], 64, 3), stems.expansion(input_shape[2], 32, 7)),
         "stack_cheaper": stems.stack_is_cheaper(input_shape[2], 32, 7),
     }
-print(
-    table(
-        [
-            "Input",
-            "Parameters 64×3×3 / 32×7×7",
-            "MACs (valid)",
-            "Output (valid)",
-            "Out ÷ in per position",
-            "Three 3×3 cheaper than the 7×7?",
-        ],
-        [
+    for facts, out_per_in in zip((small, large), rgb[label]["expansion"], strict=True):
+        rgb_rows.append(
             (
-                label,
-                f"{num(r['small'].params)} / {num(r['large'].params)}",
-                f"{num(r['small'].macs_valid)} / {num(r['large'].macs_valid)}",
-                f"{shape(r['small'].shape_valid)} / {shape(r['large'].shape_valid)}",
-                f"{float(r['expansion'][0]):.2f} / {float(r['expansion'][1]):.2f}",
-                "yes" if r["stack_cheaper"] else "no",
+                label if facts is small else "",
+                f"`{facts.name}`",
+                num(facts.params),
+                num(facts.macs_valid),
+                shape(facts.shape_valid),
+                f"{float(out_per_in):.2f}",
             )
-            for label, r in rgb.items()
-        ],
-    )
-)
+        )
+print(table(["Input", "Layer", "Parameters", "MACs (valid)", "Output (valid)", "Out ÷ in"], rgb_rows, align="llrrrr"))
 # --8<-- [end:rgb]
 
 # --8<-- [start:space]

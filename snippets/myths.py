@@ -31,6 +31,8 @@ evidence = {
     "s_weights": s.params - s.filters,
     "stack3_field": convmath.receptive_field([3, 3, 3])[0],
     "digit_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 28),
+    "digit": 20,  # MNIST digits are size-normalised into a 20×20 box, centred in the 28×28 image (LeCun et al.)
+    "digit_box_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 20),
     "stack3_weights": 3 * convmath.conv_params(3, 3, C, C, bias=False),
     "single7_weights": convmath.conv_params(7, 7, C, C, bias=False),
     "vgg_in": vgg_in,
@@ -101,7 +103,8 @@ CLAIMS = [
         "Half-true",
         "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
         "can be small. But the network must still see the whole digit, and one 3×3 kernel never does: it takes "
-        "**{digit_layers} stacked 3×3 layers** at stride 1 before one unit sees all 28 pixels. Small kernels "
+        "**{digit_box_layers} stacked 3×3 layers** at stride 1 before one unit sees the {digit}×{digit} box the digit "
+        "is drawn in, and {digit_layers} to see all 28 pixels of the image. Small kernels "
         "suffice *because* they are stacked (and pooled), not on their own.",
         "receptive_field.md#stacking-33-layers",
     ),
@@ -158,7 +161,7 @@ CLAIMS = [
         "A larger kernel matches more complex patterns in one step.",
         "Half-true",
         "A 7×7 kernel sees a larger window in one step, but one filter is one weighted sum, a linear template, "
-        "whatever its size. Built in Keras without its bias, a 7×7 filter's response to two digits added is its "
+        "whatever its size. Built in Keras without its bias, a 7×7 filter's response to two images added is its "
         "responses added (largest gap {linear_gap:.0e}, rounding). Three stacked 3×3 layers with ReLUs between them "
         "see the same 7×7 window and miss that sum by up to **{stack_gap:.2f}**: they match combinations of "
         "patterns, which one template cannot.",
@@ -379,14 +382,21 @@ for name in ("linear_gap", "stack_gap", "embed_same_gap", "embed_valid_gap", "em
 
 # --8<-- [start:history]
 from kf import stems
-from kf.render import num, shape, table
+from kf.render import num, table
 
 history = {name: stems.summary((224, 224, 3), layers) for name, layers in stems.HISTORY.items()}
 print(
     table(
-        ["First layer (224×224×3 input)", "Parameters", "MACs", "Output", "Receptive field", "Jump"],
+        ["First layer, on 224×224×3", "Parameters", "MACs", "Output", "Field", "Jump"],
         [
-            (name, num(h["params"]), num(h["macs"]), shape(h["shape"]), f"{h['field']}×{h['field']}", h["jump"])
+            (
+                name,
+                num(h["params"]),
+                num(h["macs"]),
+                "×".join(map(str, h["shape"])),
+                f"{h['field']}×{h['field']}",
+                h["jump"],
+            )
             for name, h in history.items()
         ],
     )

@@ -54,6 +54,7 @@ def test_evidence_by_hand(snippet: dict) -> None:
     assert round(float(e["weight_ratio"]), 2) == 2.72
     assert e["stack3_field"] == 7
     assert e["digit_layers"] == 14
+    assert (e["digit"], e["digit_box_layers"]) == (20, 10)  # 2·10 + 1 = 21 ≥ 20 > 19
     assert (e["stack3_weights"], e["single7_weights"]) == (110_592, 200_704)
     assert e["single7_extra"] == Fraction(22, 27)
     assert (e["vgg_in"], e["vgg_out"], e["vgg_positions"]) == ((224, 224, 3), (7, 7, 512), (50_176, 49))
@@ -162,7 +163,8 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
             "Keras counts 640 for Conv2D(64, (3,3)) and 1,600 for Conv2D(32, (7,7))",
             "The ratio is exactly 2.5 (1,600 ÷ 640)",
             "Only the weights alone (1,568 ÷ 576) give more, about 2.72",
-            "it takes 14 stacked 3×3 layers at stride 1",
+            "it takes 10 stacked 3×3 layers at stride 1 before one unit sees the 20×20 box the digit is drawn in, "
+            "and 14 to see all 28 pixels of the image",
             "they have 110,592 weights against 200,704 for the 7×7, which has 81% more",
             "takes a 224×224×3 image to a 7×7×512 map: from 50,176 positions with 3 values each to 49 positions with 512",
             "28×28 becomes 22×22",
@@ -176,11 +178,12 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
             "layers cost more",
             "the values per position go 3 → 64 → 128 → 256 → 512 → 512 and the values in the whole map go "
             "150,528 → 802,816 → 401,408 → 200,704 → 100,352 → 25,088",
-            "its responses added (largest gap 5e-07, rounding)",
+            "response to two images added is its responses added (largest gap 5e-07, rounding)",
             "miss that sum by up to 0.13",
             "the layer writes 43,264 values per image against 15,488, and a Conv2D(64, (3,3)) after it needs 36,928 "
             "parameters against 18,496",
-            "with valid the 7×7 output is the 3×3 output without its outer 2 pixels on each side",
+            "the largest difference between the two outputs is 0.0; with valid the 7×7 output is the 3×3 output "
+            "without its outer 2 pixels on each side",
             "that border with valid padding, 192 values per filter",
             "Conv2D(96, (11,11), strides=4) leaves a 7×7 grid after one layer",
             "VGG's 3×3 layer has 1,792 parameters against AlexNet's 34,944, and each output value costs 27 MACs "

@@ -74,20 +74,20 @@ def pool(size: int, stride: int, padding: str = "valid", kind: str = "maxpool") 
 
 # Stems of real networks on a 224×224 image, as kf.stack layers; the Keras twin of each is built on the page.
 STEMS: dict[str, list[dict[str, object]]] = {
-    "ResNet: 7×7, stride 2, then max-pool": [stack.conv(64, 7, "same", 2), pool(3, 2, "same")],
-    "ResNet-C: three 3×3, then max-pool": [
+    "ResNet": [stack.conv(64, 7, "same", 2), pool(3, 2, "same")],
+    "ResNet-C": [
         stack.conv(32, 3, "same", 2),
         stack.conv(32, 3, "same"),
         stack.conv(64, 3, "same"),
         pool(3, 2, "same"),
     ],
-    "ConvNeXt: 4×4 patchify, stride 4": [stack.conv(96, 4, "valid", 4)],
+    "ConvNeXt-T": [stack.conv(96, 4, "valid", 4)],
 }
 # The first layer of three ImageNet winners in turn, on the same 224×224 image ('same' padding throughout).
 HISTORY: dict[str, list[dict[str, object]]] = {
-    "AlexNet (2012): 11×11, stride 4": [stack.conv(96, 11, "same", 4)],
-    "ZFNet (2013): 7×7, stride 2": [stack.conv(96, 7, "same", 2)],
-    "VGG (2014): 3×3, stride 1": [stack.conv(64, 3, "same")],
+    "AlexNet, 2012: 11×11, stride 4": [stack.conv(96, 11, "same", 4)],
+    "ZFNet, 2013: 7×7, stride 2": [stack.conv(96, 7, "same", 2)],
+    "VGG, 2014: 3×3, stride 1": [stack.conv(64, 3, "same")],
 }
 
 

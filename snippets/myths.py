@@ -184,8 +184,9 @@ CLAIMS = [
         "The 7×7 layer loses information: it skips small patterns.",
         "False",
         "Any 3×3 kernel is a 7×7 kernel with zeros around it. Put a 3×3 kernel into a 7×7 layer in Keras: with "
-        '`padding="same"` the two outputs differ by at most **{embed_same_gap}**; with `valid` the 7×7 output is '
-        "the 3×3 output without its outer {embed_trim} pixels on each side (largest difference {embed_valid_gap}). "
+        '`padding="same"` the largest difference between the two outputs is **{embed_same_gap}**; with `valid` the '
+        "7×7 output is the 3×3 output without its outer {embed_trim} pixels on each side (largest difference "
+        "{embed_valid_gap}). "
         "What the 32×7×7 layer does lose is that border with `valid` padding, {embed_border} values per filter, and "
         "the 32 filters it does not have.",
         "first_layer.md#outputs-per-input",

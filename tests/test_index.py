@@ -133,3 +133,9 @@ def test_snippet_runs_on_its_own() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "| Parameters (weights + biases) | 640 | 1,600 | 2.5× |" in done.stdout
+
+
+def test_sequential_form_on_the_page_is_the_one_the_snippet_runs() -> None:
+    line = "keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(64, (3, 3))])"
+    assert line in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert line in (SNIPPETS / "index.py").read_text(encoding="utf-8")

@@ -78,7 +78,7 @@ def test_built_page_says_what_depthwise_conv2d_really_does(built_site: Path) -> 
         [
             "The docstring of DepthwiseConv2D says strides > 1 is incompatible with dilation_rate > 1",
             "the depthwise layer never checks",
-            "the two differ here by at most 0.0",
+            "the largest difference between the two here is 0.0",
             "the calculator accepts stride and dilation together on DepthwiseConv2D, as Keras does",
         ],
     )

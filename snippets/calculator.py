@@ -70,6 +70,38 @@ for name, preset in stack.PRESETS.items():
 print(f"Keras agrees with kf.stack on all {checked} layers of the presets (parameters and output shapes).")
 # --8<-- [end:keras]
 
+# --8<-- [start:depthwise]
+import re
+
+import keras
+import numpy as np
+
+x = np.random.default_rng(0).random((1, 16, 16, 3), dtype="float32")
+# Keras's own docstring for DepthwiseConv2D, argument `strides`:
+docstring = " ".join(keras.layers.DepthwiseConv2D.__doc__.split())
+doc_claim = re.search(r"`strides > 1` is incompatible with `dilation_rate > 1`", docstring).group(0)
+
+strided = keras.layers.DepthwiseConv2D(3, strides=2, dilation_rate=2)  # no ValueError here...
+y = keras.ops.convert_to_numpy(strided(x))  # ...nor here
+dilated = keras.layers.DepthwiseConv2D(3, dilation_rate=2)  # the same kernel at stride 1
+dilated.build(x.shape)
+dilated.set_weights(strided.get_weights())
+every_second = keras.ops.convert_to_numpy(dilated(x))[:, ::2, ::2, :]
+depthwise_gap = float(np.max(np.abs(y - every_second)))
+try:
+    keras.layers.Conv2D(3, 3, strides=2, dilation_rate=2)
+    conv_error = None
+except ValueError as error:
+    conv_error = str(error)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
+print(f"docstring: {doc_claim}")
+print(
+    f"DepthwiseConv2D(3, strides=2, dilation_rate=2): output {y.shape[1:]}, "
+    f"largest difference from stride 1 + every second output: {depthwise_gap}"
+)
+print(f"Conv2D(3, 3, strides=2, dilation_rate=2): ValueError: {conv_error}")
+# --8<-- [end:depthwise]
+
 # --8<-- [start:convnext]
 import keras
 

@@ -28,6 +28,21 @@ for model in (many_small, few_large):
     model.summary(print_fn=print)  # summary() writes to the terminal unless given print_fn
 # --8<-- [end:modern]
 
+# --8<-- [start:sequential]
+import warnings
+
+import keras
+
+with warnings.catch_warnings(record=True) as sequential_warnings:
+    warnings.simplefilter("always")
+    # The fix the Keras warning itself suggests: keras.Input as the first entry of the Sequential list.
+    sequential = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(64, (3, 3))])
+print(
+    f"output shape {sequential.output_shape}, {sequential.count_params()} parameters, "
+    f"{len(sequential_warnings)} warnings"
+)
+# --8<-- [end:sequential]
+
 # --8<-- [start:table]
 from kf.facts import seed_facts
 from kf.render import num, shape, table

@@ -31,6 +31,8 @@ evidence = {
     "s_weights": s.params - s.filters,
     "stack3_field": convmath.receptive_field([3, 3, 3])[0],
     "digit_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 28),
+    "digit": 20,  # MNIST digits are size-normalised into a 20×20 box, centred in the 28×28 image (LeCun et al.)
+    "digit_box_layers": next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 20),
     "stack3_weights": 3 * convmath.conv_params(3, 3, C, C, bias=False),
     "single7_weights": convmath.conv_params(7, 7, C, C, bias=False),
     "vgg_in": vgg_in,
@@ -41,6 +43,9 @@ evidence = {
     "act_ratio": 1 / facts.ratio("activations"),
     "C": C,
 }
+stages = [vgg_in] + [tuple(int(d) for d in layer.output.shape[1:]) for layer in vgg16.layers if "pool" in layer.name]
+evidence["vgg_stage_values"] = " → ".join(f"{h * w * c:,}" for h, w, c in stages)  # the whole map, per stage
+evidence["vgg_stage_channels"] = " → ".join(str(c) for _, _, c in stages)  # values per position
 evidence["weight_ratio"] = Fraction(evidence["l_weights"], evidence["s_weights"])
 evidence["single7_extra"] = Fraction(evidence["single7_weights"], evidence["stack3_weights"]) - 1
 for name, value in evidence.items():
@@ -98,7 +103,8 @@ CLAIMS = [
         "Half-true",
         "Strokes, ends and corners fit in a {s.receptive_field}×{s.receptive_field} window, so the first layer "
         "can be small. But the network must still see the whole digit, and one 3×3 kernel never does: it takes "
-        "**{digit_layers} stacked 3×3 layers** at stride 1 before one unit sees all 28 pixels. Small kernels "
+        "**{digit_box_layers} stacked 3×3 layers** at stride 1 before one unit sees the {digit}×{digit} box the digit "
+        "is drawn in, and {digit_layers} to see all 28 pixels of the image. Small kernels "
         "suffice *because* they are stacked (and pooled), not on their own.",
         "receptive_field.md#stacking-33-layers",
     ),
@@ -109,7 +115,9 @@ CLAIMS = [
         "False",
         "Three stacked 3×3 layers see {stack3_field}×{stack3_field} pixels, like one 7×7. At {C} channels in and "
         "out they have **{stack3_weights}** weights against **{single7_weights}** for the 7×7, which has "
-        "{single7_extra:.0%} more, and only one non-linearity instead of three.",
+        "{single7_extra:.0%} more, and only one non-linearity instead of three. That comparison assumes {C} channels "
+        "in **and** out: at a first layer, with 1 input channel, the three 3×3 layers cost more "
+        "([Designing the first layer](../first_layer/)).",
         "receptive_field.md#three-33-layers-or-one-77",
     ),
     Claim(
@@ -119,8 +127,10 @@ CLAIMS = [
         "True",
         "VGG16, built in Keras, takes a {vgg_in[0]}×{vgg_in[1]}×{vgg_in[2]} image to a "
         "{vgg_out[0]}×{vgg_out[1]}×{vgg_out[2]} map: from {vgg_positions[0]} positions with {vgg_in[2]} values "
-        "each to {vgg_positions[1]} positions with {vgg_out[2]}.",
-        "receptive_field.md#receptive-fields-of-real-models",
+        "each to {vgg_positions[1]} positions with {vgg_out[2]}. Stage by stage (the input, then each pooling), "
+        "the values per position go {vgg_stage_channels} and the values in the whole map go {vgg_stage_values}: "
+        "each halving of the grid keeps a quarter of the positions while the channels double, until the last stage.",
+        "first_layer.md#space-into-channels",
     ),
     Claim(
         "downsample",
@@ -144,6 +154,55 @@ CLAIMS = [
         "{l.next_dense_params}. Filters cost most in the next layer, and memory traffic, not MACs, often sets "
         "the speed.",
         "compute.md#why-macs-do-not-predict-speed",
+    ),
+    Claim(
+        "complex-patterns",
+        "A larger kernel can match more complex patterns in one step (the asker's first hypothesis).",
+        "A larger kernel matches more complex patterns in one step.",
+        "Half-true",
+        "A 7×7 kernel sees a larger window in one step, but one filter is one weighted sum, a linear template, "
+        "whatever its size. Built in Keras without its bias, a 7×7 filter's response to two images added is its "
+        "responses added (largest gap {linear_gap:.0e}, rounding). Three stacked 3×3 layers with ReLUs between them "
+        "see the same 7×7 window and miss that sum by up to **{stack_gap:.2f}**: they match combinations of "
+        "patterns, which one template cannot.",
+        "receptive_field.md#three-33-layers-or-one-77",
+    ),
+    Claim(
+        "more-variations",
+        "More filters let more variations of small features define the layer (the asker's second hypothesis).",
+        "More filters let more variations of small features define the layer.",
+        "True",
+        "64 filters are 64 templates at the 3×3 scale against 32 at 7×7; on one input channel, though, 64 templates "
+        "of {s_read} values span at most {s_read} independent directions before the ReLU. The cost comes one layer "
+        "later: the layer writes **{s.activations}** values per image against {l.activations}, and a "
+        "`Conv2D(64, (3,3))` after it needs **{s.next_conv_params}** parameters against {l.next_conv_params}.",
+        "first_layer.md#outputs-per-input",
+    ),
+    Claim(
+        "loses-information",
+        "The 7×7 layer loses more information because it skips smaller, simpler patterns (the answer's summary).",
+        "The 7×7 layer loses information: it skips small patterns.",
+        "False",
+        "Any 3×3 kernel is a 7×7 kernel with zeros around it. Put a 3×3 kernel into a 7×7 layer in Keras: with "
+        '`padding="same"` the largest difference between the two outputs is **{embed_same_gap}**; with `valid` the '
+        "7×7 output is the 3×3 output without its outer {embed_trim} pixels on each side (largest difference "
+        "{embed_valid_gap}). "
+        "What the 32×7×7 layer does lose is that border with `valid` padding, {embed_border} values per filter, and "
+        "the 32 filters it does not have.",
+        "first_layer.md#outputs-per-input",
+    ),
+    Claim(
+        "large-filters",
+        "Use large filters such as 11×11 or 9×9 when the network needs many pixels to recognise objects "
+        "(the answer's summary).",
+        "Use 11×11 or 9×9 filters when many pixels are needed.",
+        "Half-true",
+        "It describes history on 224×224 photos: AlexNet's first layer was 11×11 at stride 4, ZFNet's 7×7 at "
+        "stride 2, VGG's 3×3 at stride 1 (the table below). The large kernels came with large strides, to shrink a "
+        "big image fast. On a 28×28 digit, `Conv2D(96, (11,11), strides=4)` leaves a "
+        "{alexnet_digit[0]}×{alexnet_digit[1]} grid after one layer. Many pixels are reached by stacking and "
+        "downsampling, not by the size of one kernel.",
+        "first_layer.md#real-stems-computed-with-keras",
     ),
 ]
 CLAIMS_BY_SLUG = {claim.slug: claim for claim in CLAIMS}
@@ -182,6 +241,7 @@ CHAPTER_TITLES = {
     "compute.md": "Compute & memory",
     "output_shape.md": "Output shape",
     "receptive_field.md": "Receptive field",
+    "first_layer.md": "The first layer",
 }
 
 print(
@@ -265,3 +325,83 @@ strided = {
 }
 print(f"Conv2D(32, (7,7), strides=2) on 28×28×1: valid {strided['valid']}, same {strided['same']}")
 # --8<-- [end:tryit]
+
+# --8<-- [start:evidence-first-layer]
+import keras
+import numpy as np
+
+from kf.facts import INPUT_SHAPE
+
+keras.utils.set_random_seed(0)
+digits = np.random.default_rng(0).random((2, 28, 28, 1), dtype="float32")  # two random images
+one_7x7 = keras.Sequential([keras.Input(INPUT_SHAPE), keras.layers.Conv2D(1, 7, use_bias=False)])
+three_3x3 = keras.Sequential(
+    [
+        keras.Input(INPUT_SHAPE),
+        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.Conv2D(1, 3, use_bias=False),
+    ]
+)
+
+
+def sum_gap(model: keras.Model) -> float:
+    """Largest |f(a + b) − f(a) − f(b)| over the output: 0 for a linear template."""
+    a, b = digits[:1], digits[1:]
+    out = [keras.ops.convert_to_numpy(model(x)) for x in (a + b, a, b)]
+    return float(np.max(np.abs(out[0] - out[1] - out[2])))
+
+
+# A 3×3 kernel inside a 7×7 one: zeros around it, same filters, same biases.
+small_layer = keras.layers.Conv2D(4, 3)
+small_layer.build((None, *INPUT_SHAPE))
+kernel3, bias = small_layer.get_weights()
+kernel7 = np.zeros((7, 7, 1, 4), dtype="float32")
+kernel7[2:5, 2:5] = kernel3
+embed = {}
+for padding in ("same", "valid"):
+    three, seven = keras.layers.Conv2D(4, 3, padding=padding), keras.layers.Conv2D(4, 7, padding=padding)
+    three.build((None, *INPUT_SHAPE))
+    seven.build((None, *INPUT_SHAPE))
+    three.set_weights([kernel3, bias])
+    seven.set_weights([kernel7, bias])
+    embed[padding] = [keras.ops.convert_to_numpy(layer(digits)) for layer in (three, seven)]
+trim = (embed["valid"][0].shape[1] - embed["valid"][1].shape[1]) // 2  # 26 → 22: 2 pixels per side
+evidence.update(
+    linear_gap=sum_gap(one_7x7),
+    stack_gap=sum_gap(three_3x3),
+    s_read=3 * 3 * INPUT_SHAPE[2],
+    embed_same_gap=float(np.max(np.abs(embed["same"][0] - embed["same"][1]))),
+    embed_valid_gap=float(np.max(np.abs(embed["valid"][0][:, trim:-trim, trim:-trim] - embed["valid"][1]))),
+    embed_trim=trim,
+    embed_border=embed["valid"][0].shape[1] ** 2 - embed["valid"][1].shape[1] ** 2,
+    alexnet_digit=out_shape(keras.layers.Conv2D(96, 11, strides=4, padding="same"), INPUT_SHAPE),
+)
+for name in ("linear_gap", "stack_gap", "embed_same_gap", "embed_valid_gap"):
+    print(f"{name:>16} = {evidence[name]:.2g}")  # two digits: the rest is float rounding
+for name in ("embed_border", "alexnet_digit"):
+    print(f"{name:>16} = {evidence[name]}")
+# --8<-- [end:evidence-first-layer]
+
+# --8<-- [start:history]
+from kf import stems
+from kf.render import num, table
+
+history = {name: stems.summary((224, 224, 3), layers) for name, layers in stems.HISTORY.items()}
+print(
+    table(
+        ["First layer, on 224×224×3", "Parameters", "MACs", "Output", "Field", "Jump"],
+        [
+            (
+                name,
+                num(h["params"]),
+                num(h["macs"]),
+                "×".join(map(str, h["shape"])),
+                f"{h['field']}×{h['field']}",
+                h["jump"],
+            )
+            for name, h in history.items()
+        ],
+    )
+)
+# --8<-- [end:history]

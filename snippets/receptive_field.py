@@ -158,8 +158,9 @@ with style():
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     for (label, fields), marker in zip(curves.items(), "osD^", strict=True):
         ax.plot(list(depths), fields, marker=marker, label=label)
-    ax.axhline(28, color=FOREGROUND, linewidth=1, linestyle="--")
-    ax.annotate("28 pixels: a whole MNIST digit", (1, 28), xytext=(0, 4), textcoords="offset points", fontsize=9)
+    for pixels, label in ((28, "28 pixels: the whole MNIST image"), (20, "20 pixels: the digit's box")):
+        ax.axhline(pixels, color=FOREGROUND, linewidth=1, linestyle="--")
+        ax.annotate(label, (1, pixels), xytext=(0, 4 if pixels == 28 else -11), textcoords="offset points", fontsize=9)
     ax.set_yscale("log", base=2)
     ax.set_yticks([2, 8, 32, 128, 512, 2048], ["2", "8", "32", "128", "512", "2048"])
     ax.set_xlabel("Number of layers")
@@ -188,7 +189,9 @@ import keras
 from kf import convmath
 from kf.receptive import receptive_fields
 
-# How many 3×3 convolutions until one output sees the whole 28×28 digit?
+DIGIT = 20  # MNIST digits are size-normalised into a 20×20 box, centred in the 28×28 image (LeCun et al.)
+# How many 3×3 convolutions until one output sees the whole digit, and the whole 28×28 image?
+digit_layers = next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= DIGIT)
 plain_layers = next(n for n in range(1, 100) if convmath.receptive_field([3] * n)[0] >= 28)
 
 # The same, with MaxPooling2D(2) after every second convolution (a small VGG).
@@ -201,6 +204,7 @@ while pooled_field < 28:
     pooled_layers += 1
     pooled_field = receptive_fields(keras.Model(inputs, x))[-1].field[0]
 print(
+    f"digit: {digit_layers} convolutions (field {convmath.receptive_field([3] * digit_layers)[0]}); "
     f"plain: {plain_layers} convolutions (field {convmath.receptive_field([3] * plain_layers)[0]}); "
     f"with pooling: {pooled_layers} convolutions (field {pooled_field})"
 )

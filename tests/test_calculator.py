@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from built_pages import missing_sentences
 
 from browser_support import browser, local_only, site_url  # noqa: F401 - fixtures
 from conftest import ROOT, SNIPPETS
@@ -69,12 +70,30 @@ def test_answer_page_links_to_the_seed_comparison(built_site: Path) -> None:
     assert f'href="calculator/{SEED_QUERY}"' in html
 
 
+@pytest.mark.slow
+def test_built_page_says_what_depthwise_conv2d_really_does(built_site: Path) -> None:
+    page = BeautifulSoup((built_site / "calculator" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert not missing_sentences(
+        page,
+        [
+            "The docstring of DepthwiseConv2D says strides > 1 is incompatible with dilation_rate > 1",
+            "the depthwise layer never checks",
+            "the largest difference between the two here is 0.0",
+            "the calculator accepts stride and dilation together on DepthwiseConv2D, as Keras does",
+        ],
+    )
+
+
 def test_snippet_runs_on_its_own() -> None:
     done = subprocess.run(
         [sys.executable, str(SNIPPETS / "calculator.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert "| **Total** | 79,296 | 79,008 |" in done.stdout
+    # Issue 11: DepthwiseConv2D runs stride 2 with dilation 2 (docstring says incompatible); Conv2D refuses it.
+    assert "docstring: `strides > 1` is incompatible with `dilation_rate > 1`" in done.stdout
+    assert "largest difference from stride 1 + every second output: 0.0" in done.stdout
+    assert "Conv2D(3, 3, strides=2, dilation_rate=2): ValueError: `strides > 1` not supported" in done.stdout
 
 
 # ---- Browser side --------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ PROSE = [  # sentences whose numbers the page must render from the facts
     "110,592 weights and the single 7×7 has 200,704, 81% more",
     "the 3×3 layer needs 389,376 per image and the 7×7 layer 758,912",
     "43,264 activations per image against 15,488",
+    "It assumes 64 channels in and out: at the question's first layer, with 1 input channel",
+    "output shape (None, 26, 26, 64), 640 parameters, 0 warnings",
 ]
 
 
@@ -131,3 +133,9 @@ def test_snippet_runs_on_its_own() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "| Parameters (weights + biases) | 640 | 1,600 | 2.5× |" in done.stdout
+
+
+def test_sequential_form_on_the_page_is_the_one_the_snippet_runs() -> None:
+    line = "keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(64, (3, 3))])"
+    assert line in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert line in (SNIPPETS / "index.py").read_text(encoding="utf-8")

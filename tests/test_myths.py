@@ -25,6 +25,10 @@ VERDICTS = {  # slug -> verdict, decided by the evidence below
     "space-to-channels": "True",
     "downsample": "False",
     "params-are-cost": "False",
+    "complex-patterns": "Half-true",
+    "more-variations": "True",
+    "loses-information": "False",
+    "large-filters": "Half-true",
 }
 
 
@@ -50,13 +54,33 @@ def test_evidence_by_hand(snippet: dict) -> None:
     assert round(float(e["weight_ratio"]), 2) == 2.72
     assert e["stack3_field"] == 7
     assert e["digit_layers"] == 14
+    assert (e["digit"], e["digit_box_layers"]) == (20, 10)  # 2·10 + 1 = 21 ≥ 20 > 19
     assert (e["stack3_weights"], e["single7_weights"]) == (110_592, 200_704)
     assert e["single7_extra"] == Fraction(22, 27)
     assert (e["vgg_in"], e["vgg_out"], e["vgg_positions"]) == ((224, 224, 3), (7, 7, 512), (50_176, 49))
     assert (e["stride2_shape"], e["pool_shape"]) == ((14, 14, 64), (13, 13, 64))
     assert e["act_ratio"] == Fraction(43_264, 15_488)
+    # VGG16 stages: 224²·3, 112²·64, 56²·128, 28²·256, 14²·512, 7²·512 values.
+    assert e["vgg_stage_values"] == "150,528 → 802,816 → 401,408 → 200,704 → 100,352 → 25,088"
+    assert e["vgg_stage_channels"] == "3 → 64 → 128 → 256 → 512 → 512"
     # Try it: ⌊(28 − 7)/2⌋ + 1 = 11 with valid padding, ⌈28/2⌉ = 14 with same.
     assert snippet["strided"] == {"valid": (11, 11, 32), "same": (14, 14, 32)}
+
+
+def test_first_layer_evidence(snippet: dict) -> None:
+    e = snippet["evidence"]
+    assert e["linear_gap"] < 1e-5, "one 7×7 filter without bias is linear: f(a + b) = f(a) + f(b)"
+    assert e["stack_gap"] > 1e-2, "three 3×3 layers with ReLUs are not"
+    assert e["embed_same_gap"] < 1e-5  # a 3×3 kernel padded with zeros to 7×7 gives the same output
+    assert e["embed_valid_gap"] < 1e-5
+    assert (e["embed_trim"], e["embed_border"]) == (2, 192)  # (26 − 22)/2; 26² − 22² = 676 − 484
+    assert e["s_read"] == 9
+    assert e["alexnet_digit"] == (7, 7, 96)  # ⌈28/4⌉
+    history = snippet["history"]
+    # AlexNet: 11·11·3·96 + 96 = 34,944, 56²·363·96 = 109,283,328; ZFNet: 7·7·3·96 + 96 = 14,208; VGG: 1,792.
+    assert [h["params"] for h in history.values()] == [34_944, 14_208, 1_792]
+    assert [h["macs"] for h in history.values()] == [109_283_328, 177_020_928, 86_704_128]
+    assert [h["shape"] for h in history.values()] == [(56, 56, 96), (112, 112, 96), (224, 224, 64)]
 
 
 def test_figure_ratios_by_hand_and_with_keras(snippet: dict) -> None:
@@ -84,6 +108,12 @@ def test_bad_claims_and_links_are_refused(snippet: dict) -> None:
         snippet["site_url"]("https://example.com")
     assert snippet["site_url"]("index.md#a") == "../#a"
     assert snippet["site_url"]("receptive_field.md") == "../receptive_field/"
+
+
+def test_builder_note_lives_in_contributing_not_on_the_page() -> None:
+    page_prose = "".join((ROOT / "docs" / "myths.md").read_text(encoding="utf-8").split("```")[0::2])  # no fences
+    assert "idprefix" not in page_prose, "the idprefix note is for contributors: CONTRIBUTING.md"
+    assert 'idprefix=""' in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
 
 def test_snippet_runs_on_its_own() -> None:
@@ -117,7 +147,7 @@ def test_built_summary_table(page: BeautifulSoup, snippet: dict) -> None:
         assert heading is not None, claim.slug
         assert heading.name == "h3", claim.slug
         assert claim.short in text_of(heading)
-    assert "Of 7 claims, 2 hold, 1 holds only in part, and 4 do not." in text_of(page.find("article"))
+    assert "Of 11 claims, 3 hold, 3 hold only in part, and 5 do not." in text_of(page.find("article"))
 
 
 @pytest.mark.slow
@@ -133,7 +163,8 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
             "Keras counts 640 for Conv2D(64, (3,3)) and 1,600 for Conv2D(32, (7,7))",
             "The ratio is exactly 2.5 (1,600 ÷ 640)",
             "Only the weights alone (1,568 ÷ 576) give more, about 2.72",
-            "it takes 14 stacked 3×3 layers at stride 1",
+            "it takes 10 stacked 3×3 layers at stride 1 before one unit sees the 20×20 box the digit is drawn in, "
+            "and 14 to see all 28 pixels of the image",
             "they have 110,592 weights against 200,704 for the 7×7, which has 81% more",
             "takes a 224×224×3 image to a 7×7×512 map: from 50,176 positions with 3 values each to 49 positions with 512",
             "28×28 becomes 22×22",
@@ -143,6 +174,21 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
             "one input channel, exactly 2.5) but right for a colour image: at 3 channels the ratio is already 2.64",
             "the weights-only ratio 2.72 is the most it can ever be",
             "With valid padding, ⌊(28 − 7)/2⌋ + 1 = 11, so the output is 11×11×32; with same, ⌈28/2⌉ = 14, so 14×14×32",
+            "That comparison assumes 64 channels in and out: at a first layer, with 1 input channel, the three 3×3 "
+            "layers cost more",
+            "the values per position go 3 → 64 → 128 → 256 → 512 → 512 and the values in the whole map go "
+            "150,528 → 802,816 → 401,408 → 200,704 → 100,352 → 25,088",
+            "response to two images added is its responses added (largest gap 5e-07, rounding)",
+            "miss that sum by up to 0.13",
+            "the layer writes 43,264 values per image against 15,488, and a Conv2D(64, (3,3)) after it needs 36,928 "
+            "parameters against 18,496",
+            "the largest difference between the two outputs is 0.0; with valid the 7×7 output is the 3×3 output "
+            "without its outer 2 pixels on each side",
+            "that border with valid padding, 192 values per filter",
+            "Conv2D(96, (11,11), strides=4) leaves a 7×7 grid after one layer",
+            "VGG's 3×3 layer has 1,792 parameters against AlexNet's 34,944, and each output value costs 27 MACs "
+            "against 363",
+            "so the totals end up close: 86,704,128 MACs against 109,283,328",
         ],
         HUGGING_TIMES,
     )
@@ -163,7 +209,7 @@ def anchors_of(site: Path, html_file: Path) -> set[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["receptive_field", "modern_kernels", "myths", ""])
+@pytest.mark.parametrize("name", ["receptive_field", "first_layer", "modern_kernels", "myths", "parameters", ""])
 def test_every_internal_link_resolves(built_site: Path, name: str) -> None:
     """Links printed by executed snippets skip MkDocs's own checks; this one covers them."""
     html_file = built_site / name / "index.html"

@@ -37,6 +37,10 @@ PROSE = [  # sentences whose numbers the page renders from code
     "hold 43,264 values against 15,488",
     "still needs 18,432 more (19× the first layer's difference)",
     "33 cells checked against Keras count_params(): all equal",
+    # Issue 11: the first layer's gap rendered from the facts (1,600 − 640), not "a few hundred".
+    "the 32 × 7×7 layer has 960 parameters more than the 64 × 3×3 layer",
+    # Issue 11: both factors multiply; 11²/1² = 121 and 64/1 = 64 across the grid.
+    "the kernel area spans 121× (1×1 to 11×11) and the input depth 64× (1 to 64 channels)",
 ]
 NEXT_TABLE = {  # row label -> (after 3×3, after 7×7, difference)
     "This layer's parameters": ("640", "1,600", "+960"),

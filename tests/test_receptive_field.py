@@ -209,6 +209,8 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
     # 14 plain layers: 2·14 + 1 = 29 ≥ 28 > 27. Pooled: 3, 5, (6), 10, 14, (16), 24, 32.
     assert (snippet["plain_layers"], snippet["pooled_layers"], snippet["pooled_field"]) == (14, 6, 32)
     assert snippet["resnet_rows"][-1].field == (483, 483)
+    # The digit's 20×20 box: 2·10 + 1 = 21 ≥ 20 > 19.
+    assert (snippet["DIGIT"], snippet["digit_layers"]) == (20, 10)
 
 
 def test_snippet_runs_on_its_own() -> None:
@@ -270,7 +272,10 @@ def test_built_prose(page: BeautifulSoup) -> None:
             "saves 33% (2/3 remain)",
             "a unit of block5_conv3 sees 196×196 pixels and one of block5_pool 212×212",
             "a unit sees 11×11 pixels, 4 pixels from its neighbour",
-            "Plain 3×3 layers need 14 convolutions: 2 · 14 + 1 = 29",
+            "To cover the 20×20 digit, plain 3×3 layers need 10 convolutions (2 · 10 + 1 = 21)",
+            "to cover the whole image, 14 convolutions: 2 · 14 + 1 = 29",
+            "The comparison assumes 64 channels in and out; at a first layer, with 1 or 3 input channels, three 3×3 "
+            "layers cost more than one 7×7",
             "6 convolutions are enough: the last one sees 32 pixels",
         ],
     )

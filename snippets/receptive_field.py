@@ -323,7 +323,7 @@ for what in ("field", "stride", "padding"):
 # --8<-- [start:digit]
 from kf.receptive import OUTPUT
 
-DIGIT = 28  # the question's input: a 28×28 MNIST digit
+IMAGE = 28  # the question's whole input, 28×28 (the digit itself sits in a 20×20 box)
 
 
 def first_to_cover(ops, fields, pixels: int) -> dict:
@@ -344,9 +344,9 @@ def first_to_cover(ops, fields, pixels: int) -> dict:
     raise ValueError(f"no layer of the network sees {pixels} pixels")
 
 
-cover = {name: first_to_cover(network_ops[name], fields, DIGIT) for name, fields in network_fields.items()}
+cover = {name: first_to_cover(network_ops[name], fields, IMAGE) for name, fields in network_fields.items()}
 digit_table = table(
-    ["Network", f"First layer that sees {DIGIT}×{DIGIT}", "Layer", "Stride stage"],
+    ["Network", f"First layer that sees {IMAGE}×{IMAGE}", "Layer", "Stride stage"],
     [
         (name, f"`{c['layer']}`", f"{c['place']} of {c['layers']}", f"{c['stage']} of {c['stages']}")
         for name, c in cover.items()
@@ -360,7 +360,6 @@ import matplotlib.pyplot as plt
 
 from kf.figures import FOREGROUND, style, svg_figure
 
-DIGIT = 28  # a whole MNIST digit
 
 
 def growth(ops, fields) -> list[int]:
@@ -380,11 +379,11 @@ with style():
         ax.plot(
             range(1, len(curve) + 1), curve, label=name, marker=marker, markevery=max(1, len(curve) // 8), markersize=4
         )
-    ax.axhline(DIGIT, color=FOREGROUND, linewidth=1, linestyle="--")
+    ax.axhline(IMAGE, color=FOREGROUND, linewidth=1, linestyle="--")
     longest = max(len(curve) for curve in growth_curves.values())
     ax.annotate(
-        "28 pixels: a whole MNIST digit",
-        (longest, DIGIT),
+        f"{IMAGE} pixels: the whole {IMAGE}×{IMAGE} image",
+        (longest, IMAGE),
         xytext=(0, -12),
         textcoords="offset points",
         fontsize=9,

@@ -25,7 +25,7 @@
 # Every model ends in `GlobalMaxPooling2D` → `Dense`. With that head no dense layer can compare
 # distant positions, so only the convolutions' receptive field can.
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -41,13 +41,13 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 #
 # The generators are in `snippets/kf/scenarios.py`:
 
-# %%
+# %% tags=["hide-input"]
 from kf.notebook import show_source
 from kf.scenarios import motif_images, row_images
 
 show_source(motif_images, row_images)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from kf.figures import style, svg_figure
@@ -134,7 +134,7 @@ for task, summary in summaries.items():
         )
     )
 
-# %%
+# %% tags=["hide-input"]
 from kf.figures import FOREGROUND, PALETTE
 
 with style():

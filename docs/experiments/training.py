@@ -24,7 +24,7 @@
 # is built. The results are cached and keyed by everything that can change them (see the end of
 # the page).
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -42,7 +42,7 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 # per image) come from the formulas in `kf.convmath`, the `Dense(10)` layer included. No
 # training is needed for either.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import COMPARISON, build_model, describe, macs, receptive_field
 from kf.notebook import num, show_markdown
 from kf.render import table
@@ -69,7 +69,7 @@ show_markdown(
 # The same function trains every model: Adam, a fixed seed, and TensorFlow's deterministic
 # kernels. Its source, from `snippets/kf/experiments.py`:
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import deterministic, train
 from kf.notebook import show_source
 
@@ -105,7 +105,7 @@ show_markdown(
     )
 )
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from kf.figures import PALETTE, style, svg_figure

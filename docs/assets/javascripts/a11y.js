@@ -21,9 +21,11 @@ function nameAnnotationsAndScrollers() {
   var scrollers = [
     [".md-typeset__scrollwrap", "Scrollable table"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
+    [".jupyter-wrapper .jp-OutputArea-output", "Notebook output", true], // only those wider than the column
   ];
   scrollers.forEach(function (pair) {
     document.querySelectorAll(pair[0]).forEach(function (region) {
+      if (pair[2] && region.scrollWidth <= region.clientWidth) return;
       if (!region.hasAttribute("tabindex")) {
         region.setAttribute("tabindex", "0");
         region.setAttribute("role", "region");

@@ -109,8 +109,10 @@ def default_tab_label(block: Tag) -> str:
 
 def is_result(node: Tag) -> bool:
     """A table, figure, verdict box, notebook output, or program output shown in a result tab."""
-    if node.name in RESULT_TAGS or RESULT_CLASSES & set(node.get("class") or []):
+    if node.name in RESULT_TAGS:
         return True
+    if RESULT_CLASSES & set(node.get("class") or []):  # a notebook output holding only a folded listing is not one
+        return any(not (isinstance(c, Tag) and c.name == "details") for c in node.contents if str(c).strip())
     if node.name == "svg" and node.get("role") == "img":
         return True
     block = node.find_parent(class_="tabbed-block") if node.name == "pre" else None

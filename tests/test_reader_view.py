@@ -120,6 +120,14 @@ def test_page_without_article_is_a_clear_error() -> None:
             0,
         ),  # a notebook cell tagged hide-input
         (code(5) + '<div class="admonition success"><p class="admonition-title">Right</p></div>' + code(30), 5),
+        (  # a notebook output that is only a folded source listing is not a result
+            '<div class="jp-OutputArea-output"><details class="kf-code info"><summary>Source</summary>'
+            + code(50)
+            + "</details></div>"
+            + code(16)
+            + TABLE,
+            16,
+        ),
     ],
 )
 def test_code_before_first_result(body: str, expected: int) -> None:
@@ -202,13 +210,19 @@ def test_notebook_cell_tags_render(built_site: Path, name: str) -> None:
     code_text = " ".join(pre.get_text() for pre in article.select(".jp-InputArea pre"))
     for source in tagged_cells(name, "remove-cell"):
         assert first_line(source) not in code_text, f"{name}: a remove-cell cell is on the page"
-    folded = article.select("details.kf-code")
+    folded = [d for d in article.select("details.kf-code") if d.find(class_="jp-InputArea")]
     assert len(folded) == len(tagged_cells(name, "hide-input")), f"{name}: hide-input cells not all folded"
     for details in folded:
         assert details.summary.get_text(strip=True) == "Show code"
         assert not details.has_attr("open")
         assert details.find("pre") is not None
         assert details.find(class_="jp-OutputArea-output") is None, "an output is hidden with the code"
+    listings = [d for d in article.select("details.kf-code") if d.summary.get_text(strip=True).startswith("Source:")]
+    calls = sum(source.count("show_source(") for source in tagged_cells(name, "hide-input"))
+    assert len(listings) >= min(calls, 1), f"{name}: a show_source listing is not folded"
+    for details in listings:
+        assert not details.has_attr("open")
+        assert "def " in details.find("pre").get_text() or '"""' in details.find("pre").get_text()
     assert not article.select(".celltoolbar"), f"{name}: cell tags are printed on the page"
     twin = json.loads((ROOT / "notebooks" / "experiments" / f"{name}.ipynb").read_text(encoding="utf-8"))
     kept = [c for c in twin["cells"] if "remove-cell" in c["metadata"].get("tags", [])]
@@ -278,3 +292,17 @@ def test_fence_check_catches_code_first() -> None:
 def test_executed_fences_open_on_their_result(path: Path) -> None:
     bad = fences_showing_code_first(path.read_text(encoding="utf-8"))
     assert not bad, f'{path.relative_to(ROOT)}: use source="tabbed-right" tabs="Code|..." for {bad}'
+
+
+def test_source_listing_is_folded_and_names_its_source() -> None:
+    from kf.notebook import source_listing
+    from kf.render import num
+
+    listing = source_listing(num)
+    assert listing.startswith(
+        '<details class="kf-code info">\n<summary>Source: <code>num</code> (snippets/kf/render.py)'
+    )
+    assert "\n\n```python\ndef num(" in listing
+    assert listing.endswith("```\n\n</details>")
+    with pytest.raises(ValueError, match="at least one"):
+        source_listing()

@@ -68,3 +68,10 @@ FIND_CLIPPED = r"""() => {
     }
     return bad;
 }"""
+
+# Table frames that scroll sideways but show no cue: each must carry kf-more (a fade at the right edge,
+# set by assets/javascripts/a11y.js) while there is more table to the right.
+FIND_UNCUED_TABLES = r"""() => [...document.querySelectorAll('.md-typeset__scrollwrap, .jupyter-wrapper .jp-OutputArea-output')]
+    .filter(frame => frame.querySelector('table') && frame.scrollWidth - frame.clientWidth - frame.scrollLeft > 2)
+    .filter(frame => !frame.classList.contains('kf-more') || getComputedStyle(frame).maskImage === 'none')
+    .map(frame => `a table scrolls without a cue: "${frame.textContent.trim().slice(0, 40)}"`)"""

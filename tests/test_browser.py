@@ -4,7 +4,7 @@ Pages are discovered from the built site (every *.html but 404.html), so pages a
 too. Each page is visited once per colour scheme; the tests below then check what the visits saw:
 console errors, requests leaving localhost, images, figures, math, accessibility (axe-core), text
 drawn as missing glyphs (tofu), and search. Each page is also opened 390 px wide (a phone), where
-nothing may stick out of the window unscrollable. Screenshots of both widths go to
+nothing may stick out of the window unscrollable, and a table that scrolls must show a cue (a fade). Screenshots of both widths go to
 test-artifacts/screenshots/ (<page>-<scheme>.png and <page>-<scheme>-390.png).
 """
 
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from glyphs import FIND_CLIPPED, FIND_TOFU
+from glyphs import FIND_CLIPPED, FIND_TOFU, FIND_UNCUED_TABLES
 
 from browser_support import browser, local_only, site_url  # noqa: F401 - fixtures
 from conftest import ROOT
@@ -97,7 +97,9 @@ def visits(browser, site_url, built_site: Path) -> dict[tuple[str, str], dict]: 
             name = path.strip("/").replace("/", "_") or "index"
             shot = SCREENSHOTS / f"{name}-{scheme}-390.png"
             tab.screenshot(path=str(shot), full_page=True)
-            seen[(path, scheme)].update(clipped_on_phone=tab.evaluate(FIND_CLIPPED), phone_screenshot=shot)
+            seen[(path, scheme)].update(
+                clipped_on_phone=tab.evaluate(FIND_CLIPPED) + tab.evaluate(FIND_UNCUED_TABLES), phone_screenshot=shot
+            )
             tab.close()
         phone.close()
     return seen

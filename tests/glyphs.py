@@ -56,14 +56,16 @@ FIND_CLIPPED = r"""() => {
     const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
     const bad = [];
     for (const el of article.querySelectorAll('*')) {
-        if (!el.getClientRects().length || el.closest('svg, .katex-mathml, .tabbed-control')) continue;
+        if (!el.getClientRects().length || el.closest('svg, .katex-mathml, .tabbed-control, .md-annotation')) continue;
         if (el.getBoundingClientRect().right <= edge) continue;
+        // The nearest ancestor that does not let it overflow decides: a frame of its own that scrolls is fine;
+        // one that hides the overflow cuts it off; none (or the whole notebook scrolling sideways) is not a frame.
         let holder = el.parentElement;
-        while (holder && holder !== article && !scrolls(holder)) holder = holder.parentElement;
-        if (holder && holder !== article) continue;  // inside a frame that scrolls sideways
-        if (scrolls(el)) continue;  // the element scrolls its own content
+        while (holder && holder !== article && getComputedStyle(holder).overflowX === 'visible') holder = holder.parentElement;
+        if (holder && holder !== article && scrolls(holder) && !holder.matches('.jp-Notebook')) continue;
         const text = (el.textContent || '').trim().slice(0, 40);
-        bad.push(`<${el.tagName.toLowerCase()} class="${el.className}"> "${text}"`);
+        const within = el.parentElement ? `${el.parentElement.tagName.toLowerCase()}.${el.parentElement.className}` : '';
+        bad.push(`<${el.tagName.toLowerCase()} class="${el.className}"> in <${within}> "${text}"`);
         if (bad.length >= 5) break;
     }
     return bad;

@@ -221,3 +221,17 @@ def test_search_finds_receptive_field(browser, site_url) -> None:  # noqa: F811 
     assert "receptive field" in tab.locator(".md-search-result").inner_text().lower()
     context.close()
     assert not outside, outside
+
+
+def test_phone_checks_catch_a_cut_off_table_and_a_missing_cue(browser, site_url) -> None:  # noqa: F811 - fixtures
+    """The two phone checks fail on a page whose table frame stops scrolling, or loses its fade."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    tab.goto(site_url + "experiments/training/", wait_until="networkidle")
+    assert tab.evaluate(FIND_CLIPPED) == []
+    assert tab.evaluate(FIND_UNCUED_TABLES) == []
+    tab.evaluate("() => document.querySelectorAll('.kf-more').forEach(f => f.classList.remove('kf-more'))")
+    assert tab.evaluate(FIND_UNCUED_TABLES), "a scrolling table without its fade was not caught"
+    tab.add_style_tag(content=".md-typeset__scrollwrap { overflow-x: hidden !important; }")  # frames stop scrolling
+    assert tab.evaluate(FIND_CLIPPED), "a table cut off by its frame was not caught"
+    context.close()

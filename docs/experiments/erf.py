@@ -53,7 +53,7 @@ from kf.render import table
 show_source(erf_map, spread)
 show_markdown(table(["Setting", "Value"], [[k, v] for k, v in ERF.items() if k != "models"], align="ll"))
 
-# %%
+# %% tags=["hide-input"]
 from kf.erf import erf_results
 
 results = erf_results()  # trains on a cache miss, else loads the stored results
@@ -184,7 +184,7 @@ show_html(
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 init = {r["model"]: r for r in rows if r["stage"] == "init"}

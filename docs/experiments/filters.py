@@ -29,7 +29,7 @@ if not roots:
     raise SystemExit("Run this notebook inside the kernels-and-filters repository: snippets/kf not found.")
 sys.path.insert(0, str(roots[0] / "snippets"))
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 
 from kf.experiments import COMPARISON, comparison
@@ -93,7 +93,7 @@ show_html(
 # A simple measure: the share of each kernel's squared weights that falls in its central 3×3.
 # If the weights were spread evenly, the share would be 9/49 of the total.
 
-# %%
+# %% tags=["hide-input"]
 from kf.notebook import pct, show_markdown
 from kf.render import prose
 

@@ -84,7 +84,7 @@ show_html(
 #   a stack of 3×3 layers, dilated 3×3 layers, and pooling between 3×3 layers. A single 3×3 layer
 #   is the baseline. `same` padding keeps the marks at the border inside every window.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import build_model, describe, macs, receptive_field
 from kf.notebook import num, show_markdown
 from kf.render import table
@@ -114,7 +114,7 @@ for task, config in SCENARIOS.items():
 # seeded and deterministic), with the settings below; accuracy on a separate test set generated
 # from another seed. Training time is measured on the machine that built this page.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import summarise
 from kf.notebook import pm
 from kf.scenarios import chance, scenario
@@ -165,7 +165,7 @@ show_html(svg_figure(fig, alt, caption="Mean accuracy over seeds; ticks: each se
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 motifs, rows_ = summaries["motifs"], summaries["rows"]

@@ -89,7 +89,7 @@ show_markdown(
 # lowest) over the seeds. The training time is **measured on the machine that built this page**. It changes from
 # machine to machine and from run to run, so no test pins it.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import comparison, summarise
 from kf.notebook import pm
 
@@ -144,7 +144,7 @@ show_html(svg_figure(fig, alt, caption="Accuracy against cost, computed at build
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 small, large = summary["64×3×3"], summary["32×7×7"]
@@ -193,7 +193,7 @@ show_markdown(
 # ([TensorFlow: `enable_op_determinism`](https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism)).
 # After the comparison, the first model was trained a second time, from scratch, with the same seed:
 
-# %%
+# %% tags=["hide-input"]
 first = next(
     r for r in results["rows"] if r["variant"] == results["rerun"]["variant"] and r["seed"] == results["rerun"]["seed"]
 )
@@ -224,7 +224,7 @@ assert same, "two runs with the same seed gave different accuracies: training is
 # TensorFlow and Keras. Change any of them and the next build trains again. `make clean` drops
 # the cache.
 
-# %%
+# %% tags=["hide-input"]
 from kf import cache
 from kf.data import load_digits
 

@@ -22,6 +22,7 @@ function nameAnnotationsAndScrollers() {
     [".md-typeset__scrollwrap", "Scrollable table"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
     [".jupyter-wrapper .jp-OutputArea-output", "Notebook output", true], // only those wider than the column
+    [".md-typeset div.arithmatex", "Scrollable formula", true], // display math wider than a phone
   ];
   scrollers.forEach(function (pair) {
     document.querySelectorAll(pair[0]).forEach(function (region) {

@@ -295,6 +295,7 @@ def notebook_key_extra(nb_path: str | Path) -> str:
         *siblings,
         repr(sorted(cache.versions().items())),
         os.environ.get("KF_EXECUTE", "1"),
+        (NOTEBOOK_TEMPLATES / NOTEBOOK_TEMPLATE).read_text(encoding="utf-8"),  # how cell tags render
     )
 
 
@@ -312,6 +313,32 @@ def key_notebook_cache() -> None:
     jupyter_plugin._compute_cache_key = compute_cache_key
 
 
+NOTEBOOK_TEMPLATES = Path(__file__).resolve().parent / "nbconvert_templates"
+NOTEBOOK_TEMPLATE = "kf_notebook.html.j2"  # mkdocs-jupyter's template plus the remove-cell and hide-input tags
+
+
+def use_notebook_template() -> None:
+    """Make mkdocs-jupyter render notebook pages with NOTEBOOK_TEMPLATE (an nbconvert template extending its own).
+
+    mkdocs-jupyter's remove_tag_config cannot do this: nbconvert's TagRemovePreprocessor runs before the
+    ExecutePreprocessor, so a removed set-up cell would never run. The template drops the cell after execution.
+    """
+    from mkdocs_jupyter import nbconvert2
+
+    exporter = getattr(nbconvert2.HTMLExporter, "kf_original", nbconvert2.HTMLExporter)
+
+    class NotebookExporter(exporter):
+        """nbconvert's HTMLExporter, with this site's notebook template searched first."""
+
+        kf_original = exporter
+
+        def __init__(self, *args, template_file=None, extra_template_paths=(), **kwargs):
+            paths = [str(NOTEBOOK_TEMPLATES), *extra_template_paths]
+            super().__init__(*args, template_file=NOTEBOOK_TEMPLATE, extra_template_paths=paths, **kwargs)
+
+    nbconvert2.HTMLExporter = NotebookExporter
+
+
 def setup_notebooks(config, snippets: Path) -> None:
     """Export PYTHONPATH for notebook kernels (separate processes) and key or disable the page cache."""
     plugin = notebook_plugin(config)
@@ -325,6 +352,7 @@ def setup_notebooks(config, snippets: Path) -> None:
         plugin.config["execute"] = False
     root = snippets.parent
     plugin.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter")  # not relative to the shell's cwd
+    use_notebook_template()
     try:
         key_notebook_cache()
     except (ImportError, AttributeError):  # another mkdocs-jupyter: never serve a page keyed on its source alone

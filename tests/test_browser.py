@@ -2,18 +2,23 @@
 
 Pages are discovered from the built site (every *.html but 404.html), so pages added later are checked
 too. Each page is visited once per colour scheme; the tests below then check what the visits saw:
-console errors, requests leaving localhost, images, figures, math, accessibility (axe-core), and
-search. Screenshots go to test-artifacts/screenshots/.
+console errors, requests leaving localhost, images, figures, math, accessibility (axe-core), text
+drawn as missing glyphs (tofu), and search. Each page is also opened 390 px wide (a phone), where
+nothing may stick out of the window unscrollable, and a table that scrolls must show a cue (a fade). Screenshots of both widths go to
+test-artifacts/screenshots/ (<page>-<scheme>.png and <page>-<scheme>-390.png).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from glyphs import FIND_CLIPPED, FIND_TOFU, FIND_UNCUED_TABLES
 
 from browser_support import browser, local_only, site_url  # noqa: F401 - fixtures
 from conftest import ROOT
+from site_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,6 +26,7 @@ AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"  # re-vendor with sc
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SCHEMES = {"light": "default", "dark": "slate"}  # Playwright colour scheme -> Material's data-md-color-scheme
 SERIOUS = ("serious", "critical")
+PHONE = {"width": 390, "height": 844}
 
 # What one visit collects in the page: images, labelled svgs, figures, math, the scheme in force.
 INSPECT = """async () => {
@@ -79,10 +85,23 @@ def visits(browser, site_url, built_site: Path) -> dict[tuple[str, str], dict]: 
             name = path.strip("/").replace("/", "_") or "index"
             shot = SCREENSHOTS / f"{name}-{scheme}.png"
             tab.screenshot(path=str(shot), full_page=True)
+            report["tofu"] = tab.evaluate(FIND_TOFU)
             report.update(errors=errors, outside=list(outside), screenshot=shot)
             seen[(path, scheme)] = report
             tab.close()
         context.close()
+        phone = browser.new_context(color_scheme=scheme, viewport=PHONE)
+        for path in discover_pages(built_site):
+            tab = phone.new_page()
+            tab.goto(site_url + path, wait_until="networkidle")
+            name = path.strip("/").replace("/", "_") or "index"
+            shot = SCREENSHOTS / f"{name}-{scheme}-390.png"
+            tab.screenshot(path=str(shot), full_page=True)
+            seen[(path, scheme)].update(
+                clipped_on_phone=tab.evaluate(FIND_CLIPPED) + tab.evaluate(FIND_UNCUED_TABLES), phone_screenshot=shot
+            )
+            tab.close()
+        phone.close()
     return seen
 
 
@@ -158,6 +177,34 @@ def test_no_serious_accessibility_violations(visits) -> None:
 def test_screenshots_are_saved(visits) -> None:
     for report in visits.values():
         assert report["screenshot"].stat().st_size > 10_000, report["screenshot"]
+        assert report["phone_screenshot"].stat().st_size > 10_000, report["phone_screenshot"]
+
+
+def test_no_text_renders_as_missing_glyphs(visits) -> None:
+    assert failures(visits, lambda r: r["tofu"]) == []
+
+
+def test_nothing_is_cut_off_on_a_phone(visits) -> None:
+    assert failures(visits, lambda r: r["clipped_on_phone"]) == []
+
+
+def test_tofu_check_fails_without_cjk_fonts(browser, site_url, tmp_path: Path) -> None:  # noqa: F811 - fixtures
+    """A Chromium whose fontconfig sees only DejaVu (no CJK) draws the glossary's Chinese as boxes: caught."""
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
+    bare = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+    try:
+        tab = bare.new_page()
+        tab.goto(site_url, wait_until="networkidle")
+        tofu = tab.evaluate(FIND_TOFU)
+    finally:
+        bare.close()
+    assert any("术语表" in problem or "卷" in problem for problem in tofu), tofu
 
 
 def test_search_finds_receptive_field(browser, site_url) -> None:  # noqa: F811 - fixtures
@@ -174,3 +221,17 @@ def test_search_finds_receptive_field(browser, site_url) -> None:  # noqa: F811 
     assert "receptive field" in tab.locator(".md-search-result").inner_text().lower()
     context.close()
     assert not outside, outside
+
+
+def test_phone_checks_catch_a_cut_off_table_and_a_missing_cue(browser, site_url) -> None:  # noqa: F811 - fixtures
+    """The two phone checks fail on a page whose table frame stops scrolling, or loses its fade."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    tab.goto(site_url + "experiments/training/", wait_until="networkidle")
+    assert tab.evaluate(FIND_CLIPPED) == []
+    assert tab.evaluate(FIND_UNCUED_TABLES) == []
+    tab.evaluate("() => document.querySelectorAll('.kf-more').forEach(f => f.classList.remove('kf-more'))")
+    assert tab.evaluate(FIND_UNCUED_TABLES), "a scrolling table without its fade was not caught"
+    tab.add_style_tag(content=".md-typeset__scrollwrap { overflow-x: hidden !important; }")  # frames stop scrolling
+    assert tab.evaluate(FIND_CLIPPED), "a table cut off by its frame was not caught"
+    context.close()

@@ -200,3 +200,14 @@ def test_issue_config_and_pr_template() -> None:
     template = (GITHUB / "PULL_REQUEST_TEMPLATE.md").read_text(encoding="utf-8")
     assert template.count("- [ ]") >= 5
     assert "make test-fast" in template
+
+
+def test_ci_installs_a_cjk_font() -> None:
+    """Chinese terms need a CJK font in the browser tests (tests/test_browser.py checks for tofu)."""
+    install = next(
+        s["run"] for s in steps(load(GITHUB / "workflows" / "ci.yml")) if "apt-get install" in s.get("run", "")
+    )
+    assert "fonts-wqy-microhei" in install
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "need_apt+=(fonts-wqy-microhei)" in run
+    assert '[ "${CI:-true}" = true ] && exit 1' in run  # missing and not installable: CI fails

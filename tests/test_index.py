@@ -139,3 +139,35 @@ def test_sequential_form_on_the_page_is_the_one_the_snippet_runs() -> None:
     line = "keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(64, (3, 3))])"
     assert line in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
     assert line in (SNIPPETS / "index.py").read_text(encoding="utf-8")
+
+
+# The verdict boxes of "What the usual answer gets right and wrong", in page order: (kind, title).
+# A box that changes kind (Right -> Wrong) or title fails here, as the myths page pins its own.
+VERDICT_BOXES = [
+    ("success", "Right: the 64×3×3 layer has fewer parameters"),
+    ("failure", "Wrong: “more than 2.5 times”"),
+    ("warning", "Missed: the first layer's parameters hardly matter"),
+    ("success", "Right: MNIST digits are made of small local patterns"),
+    ("failure", "Wrong: “large patterns need a large kernel”"),
+    ("success", "Right: a CNN trades spatial size for channels"),
+    ("failure", "Wrong: “a 7×7 kernel downsamples a lot”"),
+]
+VERDICT_KINDS = {"success": "Right", "failure": "Wrong", "warning": "Missed"}
+
+
+def verdict_boxes(article) -> list[tuple[str, str]]:
+    """(kind, title) of each Right/Wrong/Missed admonition in the article, in order."""
+    boxes = []
+    for box in article.select("div.admonition"):
+        kind = next((k for k in VERDICT_KINDS if k in box["class"]), None)
+        title = text_of(box.find(class_="admonition-title"))
+        if kind is not None and title.split(":")[0] in VERDICT_KINDS.values():
+            boxes.append((kind, title))
+    return boxes
+
+
+@pytest.mark.slow
+def test_built_verdict_boxes_keep_their_kind_and_title(built_site: Path) -> None:
+    assert verdict_boxes(page(built_site).find("article")) == VERDICT_BOXES
+    for kind, title in VERDICT_BOXES:
+        assert title.startswith(VERDICT_KINDS[kind] + ":"), f"a {kind} box titled {title!r}"

@@ -23,7 +23,7 @@
 # This page measures it for one 7×7 layer and for deeper and deeper stacks of 3×3 layers (the
 # settings table lists them), at initialisation and after training on the MNIST subset.
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -45,7 +45,7 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 # centred square that holds 95 % of the gradient mass. A third number says how Gaussian the map is:
 # R² of an isotropic Gaussian with the same σ (1 means a perfect fit).
 
-# %%
+# %% tags=["hide-input"]
 from kf.erf import ERF, erf_map, spread
 from kf.notebook import show_markdown, show_source
 from kf.render import table
@@ -53,7 +53,7 @@ from kf.render import table
 show_source(erf_map, spread)
 show_markdown(table(["Setting", "Value"], [[k, v] for k, v in ERF.items() if k != "models"], align="ll"))
 
-# %%
+# %% tags=["hide-input"]
 from kf.erf import erf_results
 
 results = erf_results()  # trains on a cache miss, else loads the stored results
@@ -91,7 +91,7 @@ show_markdown(
 # Each square is the input region around the unit's centre, with the theoretical receptive field
 # outlined. The brighter the pixel, the more a change there moves the unit.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -151,7 +151,7 @@ show_html(
 # into a bell: a pixel near the centre reaches the unit along many paths through the layers, a
 # pixel at the edge along only one.
 
-# %%
+# %% tags=["hide-input"]
 from kf.figures import PALETTE
 
 with style():
@@ -184,7 +184,7 @@ show_html(
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 init = {r["model"]: r for r in rows if r["stage"] == "init"}

@@ -18,7 +18,7 @@
 # they make of a few test digits. The models are the very same: this page asks the same cached
 # experiment for its results, so nothing is trained twice.
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -29,7 +29,7 @@ if not roots:
     raise SystemExit("Run this notebook inside the kernels-and-filters repository: snippets/kf not found.")
 sys.path.insert(0, str(roots[0] / "snippets"))
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 
 from kf.experiments import COMPARISON, comparison
@@ -46,7 +46,7 @@ print("3×3 kernels:", small.shape, " 7×7 kernels:", large.shape)
 # Each tile is one filter's kernel. Red weights add the pixel's brightness, blue ones subtract it.
 # The colour scale is shared within each layer and symmetric around zero (white).
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from kf.figures import style, svg_figure
@@ -93,7 +93,7 @@ show_html(
 # A simple measure: the share of each kernel's squared weights that falls in its central 3×3.
 # If the weights were spread evenly, the share would be 9/49 of the total.
 
-# %%
+# %% tags=["hide-input"]
 from kf.notebook import pct, show_markdown
 from kf.render import prose
 
@@ -134,7 +134,7 @@ average (from {low} to {high}), against {uniform} if the weights were spread eve
 # A bright pixel is a strong response. The 3×3 maps are 26×26 and the 7×7 maps 22×22, because
 # `valid` padding trims the border.
 
-# %%
+# %% tags=["hide-input"]
 digits = results["digits"][..., 0]
 maps_small = results[f"fmaps_{names.index('64×3×3')}"]
 maps_large = results[f"fmaps_{names.index('32×7×7')}"]

@@ -25,7 +25,7 @@
 # Every model ends in `GlobalMaxPooling2D` → `Dense`. With that head no dense layer can compare
 # distant positions, so only the convolutions' receptive field can.
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -41,13 +41,13 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 #
 # The generators are in `snippets/kf/scenarios.py`:
 
-# %%
+# %% tags=["hide-input"]
 from kf.notebook import show_source
 from kf.scenarios import motif_images, row_images
 
 show_source(motif_images, row_images)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from kf.figures import style, svg_figure
@@ -84,7 +84,7 @@ show_html(
 #   a stack of 3×3 layers, dilated 3×3 layers, and pooling between 3×3 layers. A single 3×3 layer
 #   is the baseline. `same` padding keeps the marks at the border inside every window.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import build_model, describe, macs, receptive_field
 from kf.notebook import num, show_markdown
 from kf.render import table
@@ -114,7 +114,7 @@ for task, config in SCENARIOS.items():
 # seeded and deterministic), with the settings below; accuracy on a separate test set generated
 # from another seed. Training time is measured on the machine that built this page.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import summarise
 from kf.notebook import pm
 from kf.scenarios import chance, scenario
@@ -134,7 +134,7 @@ for task, summary in summaries.items():
         )
     )
 
-# %%
+# %% tags=["hide-input"]
 from kf.figures import FOREGROUND, PALETTE
 
 with style():
@@ -165,7 +165,7 @@ show_html(svg_figure(fig, alt, caption="Mean accuracy over seeds; ticks: each se
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 motifs, rows_ = summaries["motifs"], summaries["rows"]

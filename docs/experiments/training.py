@@ -24,7 +24,7 @@
 # is built. The results are cached and keyed by everything that can change them (see the end of
 # the page).
 
-# %%
+# %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
 import sys
 from pathlib import Path
@@ -42,7 +42,7 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 # per image) come from the formulas in `kf.convmath`, the `Dense(10)` layer included. No
 # training is needed for either.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import COMPARISON, build_model, describe, macs, receptive_field
 from kf.notebook import num, show_markdown
 from kf.render import table
@@ -69,7 +69,7 @@ show_markdown(
 # The same function trains every model: Adam, a fixed seed, and TensorFlow's deterministic
 # kernels. Its source, from `snippets/kf/experiments.py`:
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import deterministic, train
 from kf.notebook import show_source
 
@@ -89,7 +89,7 @@ show_markdown(
 # lowest) over the seeds. The training time is **measured on the machine that built this page**. It changes from
 # machine to machine and from run to run, so no test pins it.
 
-# %%
+# %% tags=["hide-input"]
 from kf.experiments import comparison, summarise
 from kf.notebook import pm
 
@@ -105,7 +105,7 @@ show_markdown(
     )
 )
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from kf.figures import PALETTE, style, svg_figure
@@ -144,7 +144,7 @@ show_html(svg_figure(fig, alt, caption="Accuracy against cost, computed at build
 # %% [markdown]
 # ## What the numbers say
 
-# %%
+# %% tags=["hide-input"]
 from kf.render import prose
 
 small, large = summary["64×3×3"], summary["32×7×7"]
@@ -193,7 +193,7 @@ show_markdown(
 # ([TensorFlow: `enable_op_determinism`](https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism)).
 # After the comparison, the first model was trained a second time, from scratch, with the same seed:
 
-# %%
+# %% tags=["hide-input"]
 first = next(
     r for r in results["rows"] if r["variant"] == results["rerun"]["variant"] and r["seed"] == results["rerun"]["seed"]
 )
@@ -224,7 +224,7 @@ assert same, "two runs with the same seed gave different accuracies: training is
 # TensorFlow and Keras. Change any of them and the next build trains again. `make clean` drops
 # the cache.
 
-# %%
+# %% tags=["hide-input"]
 from kf import cache
 from kf.data import load_digits
 

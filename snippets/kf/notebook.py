@@ -37,10 +37,22 @@ def show_html(html: str) -> None:
         print(html)
 
 
-def show_source(*objects: object) -> None:
-    """Show the source code of functions or modules from kf, as a Python code block."""
+def source_listing(*objects: object) -> str:
+    """Markdown for the source of functions or modules, folded in a <details> block that names them."""
+    if not objects:
+        raise ValueError("show_source needs at least one function or module")
     code = "\n\n".join(inspect.getsource(obj).rstrip() for obj in objects)
-    show_markdown(f"```python\n{code}\n```")
+    names = ", ".join(f"<code>{getattr(obj, '__qualname__', getattr(obj, '__name__', '?'))}</code>" for obj in objects)
+    modules = sorted({getattr(obj, "__module__", None) or obj.__name__ for obj in objects})
+    files = ", ".join(f"snippets/{module.replace('.', '/')}.py" for module in modules)
+    # A blank line after the HTML tags lets the fenced code inside render as Markdown (CommonMark HTML blocks).
+    summary = f"<summary>Source: {names} ({files})</summary>"
+    return f'<details class="kf-code info">\n{summary}\n\n```python\n{code}\n```\n\n</details>'
+
+
+def show_source(*objects: object) -> None:
+    """Show the source of functions or modules from kf, one click away (a helper listing is method, not result)."""
+    show_markdown(source_listing(*objects))
 
 
 def pct(value: float, digits: int = 1) -> str:

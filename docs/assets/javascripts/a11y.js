@@ -21,9 +21,12 @@ function nameAnnotationsAndScrollers() {
   var scrollers = [
     [".md-typeset__scrollwrap", "Scrollable table"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
+    [".jupyter-wrapper .jp-OutputArea-output", "Notebook output", true], // only those wider than the column
+    [".md-typeset div.arithmatex", "Scrollable formula", true], // display math wider than a phone
   ];
   scrollers.forEach(function (pair) {
     document.querySelectorAll(pair[0]).forEach(function (region) {
+      if (pair[2] && region.scrollWidth <= region.clientWidth) return;
       if (!region.hasAttribute("tabindex")) {
         region.setAttribute("tabindex", "0");
         region.setAttribute("role", "region");
@@ -33,10 +36,36 @@ function nameAnnotationsAndScrollers() {
   });
 }
 
+// Tables wider than their frame: while there is more to the right, the frame carries kf-more, which
+// extra.css draws as a fade at the right edge (a cue that works without visible scrollbars, on phones).
+var TABLE_FRAMES = ".md-typeset__scrollwrap, .jupyter-wrapper .jp-OutputArea-output";
+
+function markMore(frame) {
+  var more = frame.scrollWidth - frame.clientWidth - frame.scrollLeft > 2 && frame.querySelector("table");
+  frame.classList.toggle("kf-more", Boolean(more));
+}
+
+function cueWideTables() {
+  document.querySelectorAll(TABLE_FRAMES).forEach(function (frame) {
+    markMore(frame);
+    if (!frame.dataset.kfMore) {
+      frame.dataset.kfMore = "1";
+      frame.addEventListener("scroll", function () { markMore(frame); }, { passive: true });
+    }
+  });
+}
+
+window.addEventListener("resize", cueWideTables);
+
+function afterRender() {
+  nameAnnotationsAndScrollers();
+  cueWideTables();
+}
+
 if (typeof document$ !== "undefined") {
   document$.subscribe(function () {
-    setTimeout(nameAnnotationsAndScrollers, 0);
+    setTimeout(afterRender, 0);
   });
 } else {
-  document.addEventListener("DOMContentLoaded", nameAnnotationsAndScrollers);
+  document.addEventListener("DOMContentLoaded", afterRender);
 }

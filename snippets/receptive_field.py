@@ -321,9 +321,10 @@ for what in ("field", "stride", "padding"):
 # --8<-- [end:notebook]
 
 # --8<-- [start:digit]
+from kf.facts import INPUT_SHAPE
 from kf.receptive import OUTPUT
 
-IMAGE = 28  # the question's whole input, 28×28 (the digit itself sits in a 20×20 box)
+IMAGE = INPUT_SHAPE[0]  # the question's whole input, 28×28 (the digit itself sits in a 20×20 box)
 
 
 def first_to_cover(ops, fields, pixels: int) -> dict:
@@ -358,8 +359,10 @@ print(digit_table)
 # --8<-- [start:growth]
 import matplotlib.pyplot as plt
 
+from kf.facts import INPUT_SHAPE
 from kf.figures import FOREGROUND, style, svg_figure
 
+IMAGE = INPUT_SHAPE[0]  # the question's whole input
 
 
 def growth(ops, fields) -> list[int]:

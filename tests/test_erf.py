@@ -114,3 +114,47 @@ def test_single_layer_erf_rejects_bad_shapes() -> None:
         single_layer_erf(np.ones((3, 3, 1)), np.zeros(1), np.ones((1, 28, 28, 1)))
     with pytest.raises(ValueError, match="no filter is active"):
         single_layer_erf(-np.ones((3, 3, 1, 2)), np.zeros(2), np.ones((1, 28, 28, 1)))
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict:
+    from kf import erf_findings
+
+    return erf_findings.load()
+
+
+@pytest.mark.slow
+def test_uniform_measurement_matches_theory_and_relu_is_between(committed: dict) -> None:
+    from kf import erf_findings
+
+    assert not committed["draft"]
+    table = erf_findings.depth_table(committed["depth"]["rows"])
+    for depth, entry in table.items():
+        assert entry["uniform"].mean == pytest.approx(entry["theory"], abs=1e-4), depth
+    deepest = table[max(table)]
+    assert deepest["random"].mean > deepest["random_relu"].mean > deepest["theory"]  # the gaps the page explains
+    assert deepest["random_squared"].mean == pytest.approx(deepest["theory"], rel=0.15)
+
+
+@pytest.mark.slow
+def test_trained_stack_is_well_trained_on_every_seed(committed: dict) -> None:
+    assert len(committed["stack"]) == len(ERF["seeds"]) >= 5
+    assert min(run["accuracy"] for run in committed["stack"]) >= 0.97
+
+
+@pytest.mark.slow
+def test_built_page_shows_theory_measurements_and_computed_direction(built_site, committed: dict) -> None:
+    from notebook_pages import check_notebook_page
+
+    from kf import erf_findings
+
+    text = check_notebook_page(built_site, "erf")
+    table = erf_findings.depth_table(committed["depth"]["rows"])
+    for entry in table.values():
+        assert f"{entry['theory']:.2f}" in text
+        assert erf_findings.sigma_text(entry["random_relu"]) in text
+    assert "2.00" in text  # σ of one 7×7 layer, uniform weights
+    stack = erf_findings.change(committed["stack"])
+    assert f"({erf_findings.signed_text(stack['difference'])} px)" in text
+    assert f"{stack['direction']} (" in text
+    assert erf_findings.LUO_CITATION in text

@@ -107,7 +107,8 @@ def test_splits_are_disjoint_balanced_and_sized(task: str) -> None:
         examples = splits[first]
         assert len(examples.labels) == SCENARIOS[task]["sizes"][first]
         assert len({image.tobytes() for image in examples.images}) == len(examples.labels)  # no repeats within
-        assert chance(examples.labels) == pytest.approx(1 / len(np.unique(examples.labels)))
+        assert np.bincount(examples.labels).min() == np.bincount(examples.labels).max()  # balanced classes
+    assert chance(task) == pytest.approx(1 / (4 if task == "motifs" else 2))
 
 
 def test_overlap_counts_shared_images_and_configurations() -> None:
@@ -147,7 +148,8 @@ def test_motifs_are_distinct_unnested_and_stamped() -> None:
     shapes = motifs()
     for i, a in enumerate(shapes):
         for b in shapes[i + 1 :]:
-            assert not (a <= b).all() and not (b <= a).all()
+            assert not (a <= b).all()
+            assert not (b <= a).all()
     found = motif_images(40, 3, noise=0.0)
     for image, label in zip(found.images[..., 0], found.labels, strict=True):
         windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3))
@@ -167,3 +169,36 @@ def test_row_labels_match_the_marks() -> None:
 def test_generators_reject_bad_input(bad: dict) -> None:
     with pytest.raises(ValueError, match=r"^(n|size|noise) must be"):
         row_images(**({"n": 10, "seed": 0} | bad))
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    from kf.scenarios import scenario
+
+    return {task: scenario(task) for task in SCENARIOS}
+
+
+@pytest.mark.slow
+def test_committed_results_cover_every_variant_and_seed(results: dict) -> None:
+    from kf.scenarios import SEEDS
+
+    for task, found in results.items():
+        assert not found["draft"], f"{task}: a draft stands in for a frozen result"
+        assert sorted((r["variant"], r["seed"]) for r in found["rows"]) == sorted(
+            (name, seed) for name in variants(task) for seed in SEEDS
+        )
+
+
+@pytest.mark.slow
+def test_built_page_shows_the_intervals_and_computed_verdicts(built_site, results: dict) -> None:
+    from notebook_pages import check_notebook_page
+
+    from kf import scenario_findings as findings
+
+    text = check_notebook_page(built_site, "scenarios")
+    for task, found in results.items():
+        for name, entry in findings.summary(task, found["rows"]).items():
+            assert findings.ci_text(entry["accuracy"]) in text, (task, name)
+        for compared in findings.comparisons(task, found["rows"]):
+            assert findings.diff_text(compared["difference"]) in text, (task, compared["a"], compared["b"])
+    assert "Images in two splits" in text

@@ -252,10 +252,10 @@ SCENARIOS = {
             "7×7": [["conv", None, 7]],
         },
         "controls": {"7×7, as many filters as 3×3": ("3×3", [["conv", None, 7]])},  # (whose filter count, layers)
-        "pairs": [  # (a, b): the comparisons the page makes, a − b
-            ("3×3", "7×7"),
-            ("7×7, as many filters as 3×3", "7×7"),
-            ("3×3", "7×7, as many filters as 3×3"),
+        "pairs": [  # (a, b, what the pair holds equal): the comparisons the page makes, a − b
+            ("3×3", "7×7", "parameters"),
+            ("7×7, as many filters as 3×3", "7×7", "kernel size"),
+            ("3×3", "7×7, as many filters as 3×3", "filter count"),
         ],
     },
     "rows": {  # long-range: every way to widen the field to the marks' span, at one parameter budget
@@ -280,13 +280,13 @@ SCENARIOS = {
             "stack of 6 × 3×3, as many filters as dilated": ("dilated 3×3, d = 1, 2, 3", [["conv", None, 3]] * 6)
         },
         "pairs": [
-            ("large kernel 13×13", "one 3×3 layer"),
-            ("dilated 3×3, d = 1, 2, 3", "one 3×3 layer"),
-            ("3×3, pool 2, 3×3, pool 2, 3×3", "one 3×3 layer"),
-            ("stack of 6 × 3×3", "one 3×3 layer"),
-            ("dilated 3×3, d = 1, 2, 3", "large kernel 13×13"),
-            ("3×3, pool 2, 3×3, pool 2, 3×3", "large kernel 13×13"),
-            ("stack of 6 × 3×3, as many filters as dilated", "stack of 6 × 3×3"),
+            ("large kernel 13×13", "one 3×3 layer", "parameters"),
+            ("dilated 3×3, d = 1, 2, 3", "one 3×3 layer", "parameters"),
+            ("3×3, pool 2, 3×3, pool 2, 3×3", "one 3×3 layer", "parameters"),
+            ("stack of 6 × 3×3", "one 3×3 layer", "parameters"),
+            ("dilated 3×3, d = 1, 2, 3", "large kernel 13×13", "parameters, receptive field"),
+            ("3×3, pool 2, 3×3, pool 2, 3×3", "large kernel 13×13", "parameters"),
+            ("stack of 6 × 3×3, as many filters as dilated", "stack of 6 × 3×3", "depth, receptive field"),
         ],
     },
 }
@@ -344,11 +344,11 @@ def data_digest(splits: Mapping[str, Examples]) -> str:
     return digest.hexdigest()
 
 
-def chance(labels: np.ndarray) -> float:
-    """Accuracy of always guessing the most common label."""
-    labels = np.asarray(labels)
-    if labels.size == 0:
-        raise ValueError("no labels")
+def chance(task: str) -> float:
+    """Accuracy of always guessing the most common label of the task's test split."""
+    if task not in SCENARIOS:
+        raise ValueError(f"unknown scenario {task!r}; known: {sorted(SCENARIOS)}")
+    labels = make_splits(task)["test"].labels
     return float(np.bincount(labels).max() / labels.size)
 
 

@@ -163,8 +163,9 @@ ERF = {
     "filters": 16,
     "depths": [1, 2, 3, 6, 12],  # stacks of 3×3 layers for the √depth law, at initialisation
     # trained models, MaxPool(2) → Flatten → Dense(10) on top, trained exactly as the training comparison's:
-    "stack": [["conv", 16, 3]] * 3,  # trained here (the comparison keeps only first layers)
+    "stack": [["conv", 16, 3]] * 3,  # trained here: the comparison keeps only first layers
     "single": ["32×7×7", "64×3×3"],  # one-layer models of the comparison: their ERF follows from the stored kernels
+    "stack_training": {"max_epochs": 12, "shift": 0, "dropout": 0.0},  # the comparison's recipe, with these changes
 }
 # --8<-- [end:config]
 
@@ -255,7 +256,7 @@ def run_stack(layers: Sequence[Sequence[object]], seed: int, images_count: int, 
     split, _ = mnist_split()
     images = split.x_test[:images_count]
     deterministic(seed)  # exactly what train() does first: these are its initial weights
-    before, centre = erf_map(build_model(layers, INPUT_SHAPE, 10), images)
+    before, centre = erf_map(build_model(layers, INPUT_SHAPE, 10, dropout=settings["dropout"]), images)
     run = train(
         layers,
         split,
@@ -265,6 +266,8 @@ def run_stack(layers: Sequence[Sequence[object]], seed: int, images_count: int, 
         learning_rate=settings["learning_rate"],
         patience=settings["patience"],
         plateau_factor=settings["plateau_factor"],
+        dropout=settings["dropout"],
+        shift=settings["shift"],
     )
     after, _ = erf_map(run.pop("model"), images)
     return {
@@ -297,13 +300,14 @@ def jobs() -> list:
             label="ERF at initialisation, every depth",
         )
     ]
-    draft_settings = {**TRAINING, "max_epochs": DRAFT["max_epochs"]}
+    settings = {**TRAINING, **ERF["stack_training"]}
+    draft_settings = {**settings, "max_epochs": DRAFT["max_epochs"]}
     for seed in ERF["seeds"]:
         found.append(
             cache.Job(
                 name=f"erf-{slug(ERF['stack'])}-s{seed}",
-                run=lambda seed=seed: run_stack(ERF["stack"], seed, ERF["images"], TRAINING),
-                params={"layers": ERF["stack"], "training": TRAINING, "images": ERF["images"]},
+                run=lambda seed=seed: run_stack(ERF["stack"], seed, ERF["images"], settings),
+                params={"layers": ERF["stack"], "training": settings, "images": ERF["images"]},
                 seed=seed,
                 data_sha256=SUBSET_SHA256,
                 modules=("erf",),

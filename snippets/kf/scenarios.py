@@ -293,7 +293,7 @@ SCENARIOS = {
 SCENARIO_TRAINING = {  # every model of both tasks; early stopping on the validation split
     "learning_rate": 1e-2,
     "batch_size": 32,
-    "max_epochs": 10,
+    "max_epochs": 15,
     "patience": 3,  # stop after this many epochs without a lower validation loss; keep the best weights
     "plateau_factor": 0.5,  # after such an epoch, halve the learning rate
 }

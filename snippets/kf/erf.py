@@ -318,3 +318,11 @@ def jobs() -> list:
             )
         )
     return found
+
+
+def claims() -> list[dict[str, object]]:
+    """What this experiment lets the decision guide claim, with computed verdicts (from kf.erf_findings)."""
+    import importlib
+
+    # imported by name so that page-side analysis stays out of this module's frozen-result key
+    return importlib.import_module("kf.erf_findings").claims()

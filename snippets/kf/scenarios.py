@@ -438,12 +438,21 @@ def scenario(task: str) -> dict[str, object]:
     return {"rows": rows, "draft": draft}
 
 
+def claims() -> list[dict[str, object]]:
+    """What this experiment lets the decision guide claim, with computed verdicts (from kf.scenario_findings)."""
+    import importlib
+
+    # imported by name so that page-side analysis stays out of this module's frozen-result key
+    return importlib.import_module("kf.scenario_findings").claims()
+
+
 __all__ = [
     "SCENARIOS",
     "SPLITS",
     "Examples",
     "blind_motif_positions",
     "chance",
+    "claims",
     "disjoint_splits",
     "filters_for_budget",
     "jobs",

@@ -158,3 +158,27 @@ def test_built_page_shows_theory_measurements_and_computed_direction(built_site,
     assert f"({erf_findings.signed_text(stack['difference'])} px)" in text
     assert f"{stack['direction']} (" in text
     assert erf_findings.LUO_CITATION in text
+
+
+def fake_runs(init: list[float], trained: list[float]) -> list[dict]:
+    """Made-up per-seed runs with the given σ before and after training."""
+    return [
+        {"seed": seed, "init": {"sigma": a}, "trained": {"sigma": b}, "accuracy": 0.98}
+        for seed, (a, b) in enumerate(zip(init, trained, strict=True))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("trained", "direction"),
+    [
+        ([1.6, 1.7, 1.65, 1.62, 1.68], "grows"),
+        ([1.4, 1.3, 1.35, 1.38, 1.32], "shrinks"),
+        ([1.6, 1.4, 1.55, 1.45, 1.5], "cannot be told apart at this budget"),
+    ],
+)
+def test_direction_of_change_is_computed_from_the_paired_interval(trained: list[float], direction: str) -> None:
+    from kf.erf_findings import LUO_DIRECTION, change
+
+    found = change(fake_runs([1.5] * 5, trained))
+    assert found["direction"] == direction
+    assert found["agrees_with_luo"] == (direction == LUO_DIRECTION)

@@ -202,3 +202,41 @@ def test_built_page_shows_the_intervals_and_computed_verdicts(built_site, result
         for compared in findings.comparisons(task, found["rows"]):
             assert findings.diff_text(compared["difference"]) in text, (task, compared["a"], compared["b"])
     assert "Images in two splits" in text
+
+
+def fake_rows(task: str, accuracy: dict[str, list[float]]) -> list[dict]:
+    """Made-up per-seed results of every variant of a task (0.9 for any variant not given)."""
+    return [
+        {
+            "variant": name,
+            "seed": seed,
+            "accuracy": accuracy.get(name, [0.9] * 5)[seed],
+            "train_accuracy": 1.0,
+            "params": 1,
+            "best_epoch": 1,
+            "epochs_run": 1,
+        }
+        for name in variants(task)
+        for seed in range(5)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("small", "verdict"),
+    [
+        ([0.95, 0.96, 0.94, 0.95, 0.97], "supported"),
+        ([0.85, 0.86, 0.84, 0.85, 0.87], "contradicted"),
+        ([0.95, 0.85, 0.92, 0.88, 0.90], "not distinguishable at this budget"),
+    ],
+)
+def test_claim_verdicts_follow_the_paired_interval(small: list[float], verdict: str) -> None:
+    from kf.scenario_findings import claims
+
+    results = {
+        "motifs": {"rows": fake_rows("motifs", {"3×3": small, "7×7": [0.9, 0.91, 0.89, 0.9, 0.9]})},
+        "rows": {"rows": fake_rows("rows", {})},
+    }
+    found = claims(results)
+    assert found[0]["verdict"] == verdict
+    assert "3×3" in found[0]["detail"]
+    assert {c["verdict"] for c in found[1:]} == {"not distinguishable at this budget"}

@@ -128,13 +128,65 @@ def mean_of(values: Sequence[float]) -> float:
     return statistics.fmean(values)
 
 
+ERF_PAGE_LINK = "[effective receptive field](experiments/erf.py)"
+
+
+def flat_sigma(field: int) -> float:
+    """σ per axis of a flat window as wide as a theoretical receptive field: every pixel counting the same."""
+    return uniform_sigma([field])
+
+
+def claims(results: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+    """The ERF experiment's claims for the decision guide, each with a computed verdict."""
+    from kf.experiments import receptive_field
+
+    results = results or load()
+    table = depth_table(results["depth"]["rows"])
+    deepest = max(table)
+    field = receptive_field(stack_layers(deepest))
+    measured = table[deepest]["random_relu"]
+    flat = flat_sigma(field)
+    narrower = (
+        stats.SUPPORTED if measured.high < flat else stats.CONTRADICTED if measured.low > flat else stats.UNDECIDED
+    )
+    grown = change(results["stack"])
+    grows = {GROWS: stats.SUPPORTED, SHRINKS: stats.CONTRADICTED}.get(grown["direction"], stats.UNDECIDED)
+    draft = bool(results.get("draft"))
+    return [
+        {
+            "recommendation": "Do not count on a deep stack of 3×3 layers to use its whole theoretical field",
+            "page": ERF_PAGE_LINK,
+            "verdict": narrower,
+            "detail": (
+                f"At initialisation, {deepest} stacked 3×3 layers have a {field}×{field} theoretical field; a flat "
+                f"window that wide would have σ = {flat:.2f} px, the measured ERF has σ = {sigma_text(measured)} px "
+                f"(mean and 95 % interval over {measured.n} seeds)."
+            ),
+            "draft": draft,
+        },
+        {
+            "recommendation": "Expect training to widen a stack's effective field (Luo et al., 2016)",
+            "page": ERF_PAGE_LINK,
+            "verdict": grows,
+            "detail": (
+                f"Three 3×3 layers trained on the digits: σ changes by {signed_text(grown['difference'])} px "
+                f"(trained − initial, 95 % interval over {grown['difference'].n} seeds; test accuracy "
+                f"{100 * grown['accuracy'].mean:.1f} %). Measured on small, shallow models only."
+            ),
+            "draft": draft,
+        },
+    ]
+
+
 __all__ = [
     "KIND_LABELS",
     "LUO_CITATION",
     "LUO_DIRECTION",
     "change",
+    "claims",
     "depth_exponents",
     "depth_table",
+    "flat_sigma",
     "load",
     "mean_map",
     "sigma_text",

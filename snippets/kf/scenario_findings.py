@@ -99,4 +99,61 @@ def prose_facts(template: str) -> str:
     )
 
 
-__all__ = ["ci_text", "comparisons", "design_facts", "diff_text", "fits", "percent", "points", "prose_facts", "summary"]
+SCENARIOS_PAGE_LINK = "[scenarios](experiments/scenarios.py)"
+DILATED, POOLED, LARGE, SMALL = (
+    "dilated 3×3, d = 1, 2, 3",
+    "3×3, pool 2, 3×3, pool 2, 3×3",
+    "large kernel 13×13",
+    "one 3×3 layer",
+)
+FAR = "When the label relates distant parts"
+CLAIMS = [  # (task, recommendation, a, b): each claims "a is more accurate than b" on that task
+    ("motifs", "For a local pattern at a tight parameter budget, prefer more 3×3 filters to fewer 7×7", "3×3", "7×7"),
+    ("rows", f"{FAR}, dilate 3×3 layers rather than keep one 3×3 layer", DILATED, SMALL),
+    ("rows", f"{FAR}, pool between 3×3 layers rather than keep one 3×3 layer", POOLED, SMALL),
+    ("rows", f"{FAR}, one large kernel beats one 3×3 layer", LARGE, SMALL),
+    ("rows", "For reach at equal parameters, prefer dilated 3×3 layers to one large kernel", DILATED, LARGE),
+    ("rows", "A plain stack of thin 3×3 layers is a way to reach distant parts", "stack of 6 × 3×3", SMALL),
+]
+
+
+def claims(results: Mapping[str, Mapping[str, object]] | None = None) -> list[dict[str, object]]:
+    """The scenarios' claims for the decision guide, each with its computed verdict (kf.stats.claim_verdict)."""
+    from kf.scenarios import scenario
+
+    results = results or {task: scenario(task) for task in SCENARIOS}
+    found = []
+    for task, recommendation, a, b in CLAIMS:
+        rows = results[task]["rows"]
+        compared = stats.compare(rows, a, b)
+        table = summary(task, rows)
+        found.append(
+            {
+                "recommendation": recommendation,
+                "page": SCENARIOS_PAGE_LINK,
+                "verdict": stats.claim_verdict(compared["difference"]),
+                "detail": (
+                    f"{task} task, test accuracy `{a}` − `{b}`: {diff_text(compared['difference'])} percentage "
+                    f"points (mean and 95 % interval over {compared['difference'].n} paired seeds); "
+                    f"{stats.sentence(compared)}. `{a}`: {ci_text(table[a]['accuracy'])}; "
+                    f"`{b}`: {ci_text(table[b]['accuracy'])}; both with {budget_of(task):,} parameters at most."
+                ),
+                "draft": bool(results[task].get("draft")),
+            }
+        )
+    return found
+
+
+__all__ = [
+    "CLAIMS",
+    "ci_text",
+    "claims",
+    "comparisons",
+    "design_facts",
+    "diff_text",
+    "fits",
+    "percent",
+    "points",
+    "prose_facts",
+    "summary",
+]

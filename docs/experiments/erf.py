@@ -122,12 +122,13 @@ show_markdown(
   With random signs the paths from a pixel to the unit partly cancel, so the gradient is a sum of
   many random terms: its *variance* grows with the number of paths (the uniform-weight count), its
   *size* only with the square root of it. A square root widens a Gaussian by √2 ≈ {sqrt2:.2f}. The
-  squared gradient undoes the square root and lands at {r_sq:.2f}× the theory.
-- **With ReLU, on digits:** σ is {r_relu:.2f}× the theory, narrower than without ReLU. A ReLU passes
-  the gradient only where its input is positive. With zero initial biases, units over the black
-  background of a digit get exactly 0 and pass nothing, so paths through the background are cut.
-- **The √depth law holds** for the theory (exponent {e_theory:.2f}) and roughly for the
-  measurements ({e_list}); the theoretical field grows linearly (exponent 1).
+  squared gradient undoes the square root and lands at {r_sq:.2f}× the theory; {sq_within}
+- **With ReLU, on digits:** σ is {r_relu:.2f}× the theory, {relu_vs_linear} than without ReLU. A ReLU
+  passes the gradient only where its input is positive. With zero initial biases, units over the
+  black background of a digit get exactly 0 and pass nothing, so paths through the background are
+  cut, and the digits' strokes sit near the centre.
+- **Growth with depth:** σ grows with exponent {e_theory:.2f} in the theory (the √depth law) and
+  {e_list} in the measurements: {law_text} The theoretical field grows linearly (exponent 1).
 """,
         dict(
             uniform_error=uniform_error,
@@ -135,9 +136,26 @@ show_markdown(
             r_abs=ratio["random"],
             sqrt2=2**0.5,
             r_sq=ratio["random_squared"],
+            sq_within=(
+                "the theory lies inside its 95 % interval at every depth."
+                if all(e["random_squared"].low <= e["theory"] <= e["random_squared"].high for e in depths.values())
+                else "the theory lies outside its 95 % interval at "
+                + ", ".join(
+                    str(d)
+                    for d, e in depths.items()
+                    if not e["random_squared"].low <= e["theory"] <= e["random_squared"].high
+                )
+                + " layers."
+            ),
             r_relu=ratio["random_relu"],
+            relu_vs_linear="narrower" if ratio["random_relu"] < ratio["random"] else "no narrower",
             e_theory=exponents["theory"],
-            e_list=", ".join(f"{findings.KIND_LABELS[k]}: {exponents[k]:.2f}" for k in kinds[1:]),
+            e_list=", ".join(f"{exponents[k]:.2f} ({findings.KIND_LABELS[k]})" for k in kinds[1:]),
+            law_text=(
+                "every measurement is closer to √depth than to linear growth."
+                if all(abs(exponents[k] - 0.5) < abs(exponents[k] - 1) for k in kinds)
+                else "not every measurement is closer to √depth than to linear growth."
+            ),
         ),
     )
 )
@@ -162,6 +180,11 @@ runs = {name: [r for r in findings.single_layer_runs([name], compared, images)] 
 stack_name = "3 × (16×3×3)"
 runs[stack_name] = results["stack"]
 changes = {name: findings.change(found) for name, found in runs.items()}
+show_markdown(
+    f"`{stack_name}` is trained here with the comparison's recipe except "
+    + ", ".join(f"`{k}` = {v}" for k, v in ERF["stack_training"].items())
+    + ": no augmentation or dropout, so its weights are not the comparison's model of the same shape."
+)
 show_markdown(
     table(
         ["Model", "Seeds", "Test accuracy [95 % CI]", "σ at init (px)", "σ trained (px)", "Change (px)", "Direction"],

@@ -172,11 +172,11 @@ show_markdown(
 
 # %% tags=["hide-input"]
 from kf.erf import digits_for_erf
-from kf.experiments import COMPARISON, comparison
+from kf.experiments import COMPARISON
 
 images, _ = digits_for_erf(ERF["images"])
-compared = comparison()  # the training comparison's committed results
-runs = {name: [r for r in findings.single_layer_runs([name], compared, images)] for name in ERF["single"]}
+runs = {name: findings.single_layer_runs(name, images) for name in ERF["single"]}  # the comparison's runs
+show_markdown(evidence.draft_banner({"draft": any(r["draft"] for found in runs.values() for r in found)}))
 stack_name = "3 × (16×3×3)"
 runs[stack_name] = results["stack"]
 changes = {name: findings.change(found) for name, found in runs.items()}

@@ -173,7 +173,7 @@ show_markdown(
 - **Local task, equal parameters:** {s_small_large}. At the budget where the 7×7 layer has
   {f7} filters (one per class), a 3×3 layer has {f3}.
 - **The same 7×7 kernels with as many filters as the 3×3 layer:** {s_ctrl}; against the 3×3 layer,
-  {s_equal_filters}. What decides here is the filter count the budget allows, not the kernel size.
+  {s_equal_filters}. {decides}
 - **Long-range task:** one 3×3 layer stays near chance ({small}, chance {chance_rows}): it cannot see
   both marks. {n_beat} of {n_long} ways to widen the receptive field beat it at equal parameters
   ({beat}). {s_dilated_large}; {s_pool_large}.
@@ -185,6 +185,12 @@ show_markdown(
             f3=filters["3×3"],
             s_ctrl=stats.sentence(verdict_of("motifs", "7×7, as many filters as 3×3", "7×7")),
             s_equal_filters=stats.sentence(verdict_of("motifs", "3×3", "7×7, as many filters as 3×3")),
+            decides=(
+                "So here the filter count the budget allows decides, not the kernel size."
+                if verdict_of("motifs", "7×7, as many filters as 3×3", "7×7")["verdict"] == stats.BETTER
+                and verdict_of("motifs", "3×3", "7×7, as many filters as 3×3")["verdict"] == stats.TIE
+                else "These runs do not pin the difference on the filter count alone."
+            ),
             small=findings.ci_text(rows_["one 3×3 layer"]["accuracy"]),
             chance_rows=findings.percent(chance_level["rows"]),
             n_beat=len(beat_baseline),
@@ -213,8 +219,7 @@ show_markdown(
 # - **Motifs can show** whether, at a fixed parameter budget, a local task rewards more small
 #   filters or fewer large ones, and (with the control) whether the kernel size or the filter count
 #   makes the difference. **It cannot show** anything about long-range structure, about real
-#   images, or about budgets other than the one tested: with a looser budget every variant has
-#   filters to spare and the differences can vanish.
+#   images, or about other budgets: only one was tested, the tightest that starves no variant.
 # - **Rows can show** that a receptive field narrower than the marks' span cannot solve the task,
 #   and how the ways of widening it compare at one budget. **It cannot show** why a model that
 #   never fitted failed, which way is best on real images, or how the results change with more
@@ -358,6 +363,24 @@ show_markdown(
         ["Setting", "Value"],
         [[k, v] for k, v in SCENARIO_TRAINING.items()] + [["seeds", ", ".join(str(s) for s in SEEDS)]],
         align="ll",
+    )
+)
+capped = {
+    task: [r for r in found["rows"] if r["best_epoch"] == SCENARIO_TRAINING["max_epochs"]]
+    for task, found in results.items()
+}
+show_markdown(
+    prose(
+        "Runs whose best epoch was the last allowed one ({cap}), so their validation loss was still falling: "
+        "{text}. Those models might gain from longer training; their accuracies are what this budget gives.",
+        dict(
+            cap=SCENARIO_TRAINING["max_epochs"],
+            text="; ".join(
+                f"{task}: {len(capped[task])} of {len(results[task]['rows'])}"
+                + (" (" + ", ".join(sorted({f"`{r['variant']}`" for r in capped[task]})) + ")" if capped[task] else "")
+                for task in results
+            ),
+        ),
     )
 )
 with style():

@@ -58,24 +58,23 @@ def depth_exponents(table: Mapping[int, Mapping[str, object]]) -> dict[str, floa
     return found
 
 
-def single_layer_runs(
-    names: Sequence[str], comparison: Mapping[str, object], images: np.ndarray
-) -> list[dict[str, object]]:
-    """σ before and after training of the comparison's one-layer models, one row per (variant, seed)."""
+def single_layer_runs(name: str, images: np.ndarray) -> list[dict[str, object]]:
+    """σ before and after training of one of the comparison's one-layer models, one row per seed."""
+    from kf.experiments import COMPARISON, variant_job
+
     rows = []
-    for (variant, seed), arrays in comparison["arrays"].items():
-        if variant not in names:
-            continue
-        before, centre = single_layer_erf(arrays["kernel_init"], np.zeros_like(arrays["bias"]), images)
-        after, _ = single_layer_erf(arrays["kernel"], arrays["bias"], images)
-        accuracy = next(r["accuracy"] for r in comparison["rows"] if (r["variant"], r["seed"]) == (variant, seed))
+    for seed in COMPARISON["seeds"]:
+        result = variant_job(name, seed).result()  # the comparison's committed run; never trains
+        before, centre = single_layer_erf(result["kernel_init"], np.zeros_like(result["bias"]), images)
+        after, _ = single_layer_erf(result["kernel"], result["bias"], images)
         rows.append(
             {
-                "model": variant,
+                "model": name,
                 "seed": seed,
                 "init": spread(before, centre),
                 "trained": spread(after, centre),
-                "accuracy": accuracy,
+                "accuracy": result["accuracy"],
+                "draft": bool(result.get("draft")),
                 "map_init": before,
                 "map_trained": after,
             }

@@ -116,8 +116,8 @@ ratio = {k: depths[deepest][k].mean / depths[deepest]["theory"] for k in kinds}
 show_markdown(
     prose(
         """
-- **Uniform weights** reproduce the theory to {uniform_error:.0e} px at every depth: the measurement
-  is right.
+- **Uniform weights** reproduce the theory to {decimals} decimal places at every depth: the
+  measurement is right.
 - **Random weights, no ReLU:** at {deepest} layers the mean |gradient| has σ {r_abs:.2f}× the theory.
   With random signs the paths from a pixel to the unit partly cancel, so the gradient is a sum of
   many random terms: its *variance* grows with the number of paths (the uniform-weight count), its
@@ -131,7 +131,7 @@ show_markdown(
   {e_list} in the measurements: {law_text} The theoretical field grows linearly (exponent 1).
 """,
         dict(
-            uniform_error=uniform_error,
+            decimals=int(-np.floor(np.log10(max(uniform_error, 1e-15)))) - 1,
             deepest=deepest,
             r_abs=ratio["random"],
             sqrt2=2**0.5,

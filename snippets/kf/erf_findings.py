@@ -19,8 +19,8 @@ LUO_DIRECTION = GROWS  # what Luo et al. report for training (the section below)
 LUO_CITATION = "Luo et al. (2016, section 3.2, on how the ERF changes during training, and figure 3)"
 KIND_LABELS = {
     "uniform": "uniform weights, no ReLU",
-    "random": "random weights, no ReLU (|gradient|)",
-    "random_squared": "random weights, no ReLU (gradient²)",
+    "random": "random weights, no ReLU (absolute gradient)",
+    "random_squared": "random weights, no ReLU (squared gradient)",
     "random_relu": "random weights with ReLU, on digits",
 }
 

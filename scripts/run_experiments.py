@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", default=[], help="run only this experiment (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the jobs and whether each is frozen, run nothing")
     parser.add_argument("--prune", action="store_true", help="delete committed result files that no job owns")
+    parser.add_argument(
+        "--reverse", action="store_true", help="run the jobs last to first (a second runner can share the work)"
+    )
     return parser.parse_args(argv)
 
 
@@ -82,13 +85,15 @@ def run(jobs: list[cache.Job], console: Console) -> list[tuple[cache.Job, float]
         cache.set_epoch_hook(on_epoch)
         try:
             for job in todo:
+                if job.is_frozen():  # another runner froze it meanwhile
+                    progress.advance(overall, job.cost)
+                    continue
                 progress.update(overall, description=f"{job.group}: {job.label or job.name}")
                 progress.reset(epochs, visible=True, description="  epoch 0")
                 start = time.perf_counter()
                 job.result()
                 done.append((job, time.perf_counter() - start))
                 progress.advance(overall, job.cost)
-                progress.update(overall, completed=sum(j.cost for j, _ in done))
         finally:
             cache.set_epoch_hook(None)
     return done
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{cache.ENV_DRAFT} is set: unset it; frozen results are always trained at the full budget")
     console = Console()
     jobs = cache.registered_jobs()
-    selected = select(jobs, args.only)
+    selected = select(jobs, args.only)[:: -1 if args.reverse else 1]
     if args.list:
         for job in selected:
             console.print(f"{'frozen ' if job.is_frozen() else 'MISSING'}  {job.group}/{job.name}  {job.label}")

@@ -274,3 +274,15 @@ def test_registry_lists_every_job_once_and_finds_orphans(env: dict) -> None:
     assert len({(j.group, j.name) for j in jobs}) == len(jobs)
     env["lookup"]()
     assert [p.name for p in cache.orphans(jobs, env["results"])] == ["fake.json", "fake.npz"]
+
+
+def test_a_build_refuses_draft_results() -> None:
+    from mkdocs.exceptions import Abort
+
+    import mkdocs_hooks
+
+    with pytest.raises(Abort, match="KF_DRAFT is set"):
+        mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "1"})
+    mkdocs_hooks.refuse_draft_build("serve", {"KF_DRAFT": "1"})
+    mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "0"})
+    mkdocs_hooks.refuse_draft_build("build", {})

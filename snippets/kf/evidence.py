@@ -16,11 +16,11 @@ from kf.experiments import COMPARISON, MACS_TWIN, PARAMS_TWIN, receptive_field
 
 # --8<-- [start:pairs]
 PAIRS = [  # (a, b, what the pair holds equal): the comparisons the pages make, a − b
-    ("64×3×3", "32×7×7", "nothing but the data and training: the question as asked"),
+    ("64×3×3", "32×7×7", "data and training only (the question as asked)"),
     (f"{PARAMS_TWIN}×3×3", "32×7×7", "parameters"),
     ("64×3×3", f"{MACS_TWIN}×7×7", "MACs per image"),
-    ("3 × (16×3×3)", "32×7×7", "receptive field (7×7)"),
-    ("sep 64×7×7", "64×3×3", "output channels (64)"),
+    ("3 × (16×3×3)", "32×7×7", "receptive field, 7×7"),
+    ("sep 64×7×7", "64×3×3", "output channels, 64"),
 ]
 # --8<-- [end:pairs]
 
@@ -180,3 +180,49 @@ def provenance_table(rows: Sequence[Mapping[str, object]]) -> str:
         ],
         align="ll",
     )
+
+
+# ---- Claims the decision guide quotes: a recommendation, its evidence and the computed verdict ----
+
+# --8<-- [start:claims]
+CLAIMS = [  # (recommendation, a, b): each claims "a is more accurate than b" on the training comparison
+    ("Default to `Conv2D(64, (3,3))` rather than `Conv2D(32, (7,7))`", "64×3×3", "32×7×7"),
+    ("At an equal parameter budget, prefer more 3×3 filters to fewer 7×7 filters", f"{PARAMS_TWIN}×3×3", "32×7×7"),
+    ("At an equal MAC budget, prefer more 3×3 filters to fewer 7×7 filters", "64×3×3", f"{MACS_TWIN}×7×7"),
+    ("To see a 7×7 window, stack three 3×3 layers rather than use one 7×7 layer", "3 × (16×3×3)", "32×7×7"),
+    ("On a one-channel input, use a full 3×3 layer, not a depthwise-separable 7×7", "64×3×3", "sep 64×7×7"),
+]
+# --8<-- [end:claims]
+TRAINING_PAGE_LINK = "[training comparison](experiments/training.py)"
+
+
+def claim_detail(compared: Mapping[str, object], table: Mapping[str, Mapping[str, object]]) -> str:
+    """One sentence with the numbers behind a claim: the paired difference and both variants' costs."""
+    a, b, difference = compared["a"], compared["b"], compared["difference"]
+    return (
+        f"Test accuracy `{a}` − `{b}`: {diff_text(difference)} percentage points (mean and 95 % interval over "
+        f"{difference.n} paired seeds); {stats.sentence(compared)}. `{a}`: {ci_text(table[a]['accuracy'])}, "
+        f"{table[a]['params']:,} parameters, {table[a]['macs']:,} MACs; `{b}`: {ci_text(table[b]['accuracy'])}, "
+        f"{table[b]['params']:,} parameters, {table[b]['macs']:,} MACs."
+    )
+
+
+def claims(results: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+    """The training comparison's claims, each with its computed verdict (kf.stats.claim_verdict)."""
+    from kf.experiments import comparison
+
+    results = comparison() if results is None else results
+    table = variants(results["rows"])
+    found = []
+    for recommendation, a, b in CLAIMS:
+        compared = stats.compare(results["rows"], a, b)
+        found.append(
+            {
+                "recommendation": recommendation,
+                "page": TRAINING_PAGE_LINK,
+                "verdict": stats.claim_verdict(compared["difference"]),
+                "detail": claim_detail(compared, table),
+                "draft": bool(results.get("draft")),
+            }
+        )
+    return found

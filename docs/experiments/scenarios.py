@@ -158,8 +158,8 @@ from kf.render import prose
 
 
 def verdict_of(task: str, a: str, b: str) -> dict:
-    """The computed comparison of a − b in a task."""
-    return next(c for c in compared[task] if (c["a"], c["b"]) == (a, b))
+    """The computed comparison of a − b in a task (paired by seed)."""
+    return stats.compare(results[task]["rows"], a, b)
 
 
 motif, rows_ = summaries["motifs"], summaries["rows"]

@@ -20,8 +20,9 @@ def percent(value: float) -> str:
 
 
 def ci_text(interval: stats.Interval) -> str:
-    """An accuracy interval in percent: '97.3 % [96.9, 97.7]'."""
-    return f"{100 * interval.mean:.1f} % [{100 * interval.low:.1f}, {100 * interval.high:.1f}]"
+    """An accuracy interval in percent, its ends clipped to [0, 100] as accuracy is: '97.3 % [96.9, 97.7]'."""
+    low, high = max(interval.low, 0.0), min(interval.high, 1.0)
+    return f"{100 * interval.mean:.1f} % [{100 * low:.1f}, {100 * high:.1f}]"
 
 
 def points(value: float) -> str:

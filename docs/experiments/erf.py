@@ -56,7 +56,7 @@ exponents = findings.depth_exponents(depths)
 kinds = list(findings.KIND_LABELS)
 show_markdown(
     table(
-        ["Layers of 3×3", "Theoretical RF", "Theory σ (px)", *(findings.KIND_LABELS[k] for k in kinds)],
+        ["3×3 layers", "RF", "Theory σ", *(findings.KIND_SHORT[k] for k in kinds)],
         [
             [
                 depth,
@@ -69,6 +69,9 @@ show_markdown(
         + [["growth exponent", "1 (linear)", f"{exponents['theory']:.2f}", *(f"{exponents[k]:.2f}" for k in kinds)]],
         align="lrr" + "r" * len(kinds),
     )
+    + "\n\nσ in pixels, mean [95 % CI] over the seeds. "
+    + "; ".join(f"**{findings.KIND_SHORT[k]}**: {findings.KIND_LABELS[k]}" for k in kinds)
+    + "."
 )
 
 # %% tags=["hide-input"]
@@ -93,6 +96,8 @@ with style():
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(xs, [str(d) for d in xs])
+    ax.set_yticks([0.75, 1, 1.5, 2, 3, 4], ["0.75", "1", "1.5", "2", "3", "4"])
+    ax.minorticks_off()
     ax.set_xlabel("stacked 3×3 layers (log scale)")
     ax.set_ylabel("σ of the ERF, pixels (log)")
     ax.legend(fontsize=7)
@@ -187,11 +192,10 @@ show_markdown(
 )
 show_markdown(
     table(
-        ["Model", "Seeds", "Test accuracy [95 % CI]", "σ at init (px)", "σ trained (px)", "Change (px)", "Direction"],
+        ["Model", "Test accuracy", "σ at init", "σ trained", "Change", "Direction"],
         [
             [
                 f"`{name}`",
-                len(runs[name]),
                 evidence.ci_text(c["accuracy"]),
                 findings.sigma_text(c["init"]),
                 findings.sigma_text(c["trained"]),
@@ -200,8 +204,10 @@ show_markdown(
             ]
             for name, c in changes.items()
         ],
-        align="lrrrrrl",
+        align="lrrrrl",
     )
+    + f"\n\nMean [95 % CI] over {min(len(found) for found in runs.values())} seeds per model; σ and its change "
+    "(trained − initial, paired by seed) in pixels."
 )
 
 # %% tags=["hide-input"]

@@ -54,6 +54,13 @@ from kf.notebook import num, show_markdown
 from kf.render import table
 from kf.scenarios import SCENARIOS, chance, make_splits, scenario, variants
 
+
+def describe_short(layers: list) -> str:
+    """The layers, with a run of identical ones written once with a count: '6 × (4×3×3)'."""
+    parts = describe(layers).split(" → ")
+    return f"{len(parts)} × ({parts[0]})" if len(parts) > 1 and len(set(parts)) == 1 else " → ".join(parts)
+
+
 results = {task: scenario(task) for task in SCENARIOS}  # the committed per-seed results; never trains
 chance_level = {task: chance(task) for task in SCENARIOS}
 summaries = {task: findings.summary(task, r["rows"]) for task, r in results.items()}
@@ -68,19 +75,17 @@ for task, summary in summaries.items():
     show_markdown(
         f"**{task}** (chance {findings.percent(chance_level[task])})\n\n"
         + table(
-            ["Variant", "Layers", "Parameters", "RF", "Test accuracy, mean [95 % CI]", "Training accuracy"],
+            ["Variant", "Parameters", "Test accuracy [95 % CI]", "Training accuracy"],
             [
                 [
                     f"`{name}`",
-                    describe(variants(task)[name]),
                     num(s["params"]),
-                    f"{s['receptive_field']}×{s['receptive_field']}",
                     findings.ci_text(s["accuracy"]),
                     findings.percent(s["train_accuracy"]),
                 ]
                 for name, s in summary.items()
             ],
-            align="llrrrr",
+            align="lrrr",
         )
     )
 
@@ -95,17 +100,15 @@ for task, summary in summaries.items():
 from kf import stats
 
 compared = {task: findings.comparisons(task, r["rows"]) for task, r in results.items()}
-show_markdown(
-    table(
-        ["Task", "a", "b", "Held equal", "a − b (points) [95 % CI]", "Verdict"],
-        [
-            [task, f"`{c['a']}`", f"`{c['b']}`", c["held"], findings.diff_text(c["difference"]), c["verdict"]]
-            for task, found in compared.items()
-            for c in found
-        ],
-        align="llllrl",
+for task, found in compared.items():
+    show_markdown(
+        f"**{task}**\n\n"
+        + table(
+            ["a − b", "Held equal", "Difference (points) [95 % CI]", "Verdict"],
+            [[f"`{c['a']}` − `{c['b']}`", c["held"], findings.diff_text(c["difference"]), c["verdict"]] for c in found],
+            align="llrl",
+        )
     )
-)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -274,43 +277,43 @@ show_source(motifs, motif_images, row_images)
 #   whether some unit's window holds a column of both marks, for every mark position.
 
 # %% tags=["hide-input"]
-from kf.experiments import macs
+from kf.experiments import macs, receptive_field
 from kf.scenarios import blind_motif_positions, budget_of, classes_of, sees_both_marks
 
-design_rows = []
 for task in SCENARIOS:
     size = SCENARIOS[task]["image_size"]
+    rows_of_task = []
     for name, layers in variants(task).items():
         if task == "motifs":
-            check = f"{blind_motif_positions(size, layers, 'same')} (with `valid`: {blind_motif_positions(size, layers, 'valid')})"
+            same, valid = blind_motif_positions(size, layers, "same"), blind_motif_positions(size, layers, "valid")
+            check = f"{same} (`valid`: {valid})"
         else:
             check = "yes" if sees_both_marks(size, layers, "same") else "no"
-        design_rows.append(
+        rows_of_task.append(
             [
-                task,
                 f"`{name}`",
-                ", ".join(str(f) for f in summaries[task][name]["filters"]),
+                describe_short(layers),
                 num(summaries[task][name]["params"]),
-                num(budget_of(task)),
                 num(macs(layers, (size, size, 1), classes_of(task), "gmp", "same")),
+                f"{receptive_field(layers)}×{receptive_field(layers)}",
                 check,
             ]
         )
-show_markdown(
-    table(
-        [
-            "Task",
-            "Variant",
-            "Filters per layer",
-            "Parameters",
-            "Budget",
-            "MACs per image",
-            "Blind motif positions per axis / sees both marks",
-        ],
-        design_rows,
-        align="llrrrrl",
+    show_markdown(
+        f"**{task}**: {size}×{size} images, a budget of {num(budget_of(task))} parameters\n\n"
+        + table(
+            [
+                "Variant",
+                "Layers",
+                "Parameters",
+                "MACs per image",
+                "RF",
+                "Blind motif positions per axis" if task == "motifs" else "Sees both marks",
+            ],
+            rows_of_task,
+            align="llrrrl",
+        )
     )
-)
 
 # %% [markdown]
 # ## Splits that cannot overlap

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "random_squared": "random weights, no ReLU (squared gradient)",
     "random_relu": "random weights with ReLU, on digits",
 }
+KIND_SHORT = {"uniform": "uniform", "random": "random", "random_squared": "random, g²", "random_relu": "random + ReLU"}
 
 
 def load() -> dict[str, object]:
@@ -179,6 +180,7 @@ def claims(results: Mapping[str, object] | None = None) -> list[dict[str, object
 
 __all__ = [
     "KIND_LABELS",
+    "KIND_SHORT",
     "LUO_CITATION",
     "LUO_DIRECTION",
     "change",

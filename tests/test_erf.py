@@ -173,7 +173,7 @@ def fake_runs(init: list[float], trained: list[float]) -> list[dict]:
     [
         ([1.6, 1.7, 1.65, 1.62, 1.68], "grows"),
         ([1.4, 1.3, 1.35, 1.38, 1.32], "shrinks"),
-        ([1.6, 1.4, 1.55, 1.45, 1.5], "cannot be told apart at this budget"),
+        ([1.6, 1.4, 1.55, 1.45, 1.5], "no change detectable at this budget"),
     ],
 )
 def test_direction_of_change_is_computed_from_the_paired_interval(trained: list[float], direction: str) -> None:

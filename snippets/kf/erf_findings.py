@@ -14,7 +14,7 @@ import numpy as np
 from kf import stats
 from kf.erf import ERF, jobs, kernels_of, single_layer_erf, spread, stack_layers, uniform_sigma
 
-GROWS, SHRINKS = "grows", "shrinks"
+GROWS, SHRINKS, UNCHANGED = "grows", "shrinks", "no change detectable at this budget"
 LUO_DIRECTION = GROWS  # what Luo et al. report for training (the section below)
 LUO_CITATION = "Luo et al. (2016, section 3.2, on how the ERF changes during training, and figure 3)"
 KIND_LABELS = {
@@ -88,7 +88,7 @@ def change(runs: Sequence[Mapping[str, object]], measure: str = "sigma") -> dict
     difference = stats.paired_difference(
         {r["seed"]: r["trained"][measure] for r in runs}, {r["seed"]: r["init"][measure] for r in runs}
     )
-    direction = {stats.BETTER: GROWS, stats.WORSE: SHRINKS}.get(stats.verdict(difference), stats.TIE)
+    direction = {stats.BETTER: GROWS, stats.WORSE: SHRINKS}.get(stats.verdict(difference), UNCHANGED)
     return {
         "difference": difference,
         "direction": direction,
@@ -108,7 +108,8 @@ def signed_text(interval: stats.Interval) -> str:
     """A signed difference interval: '+0.12 [+0.05, +0.19]'."""
 
     def signed(value: float) -> str:
-        return f"{value:+.2f}".replace("-", "−")
+        text = f"{value:+.2f}"
+        return "0.00" if text in ("+0.00", "-0.00") else text.replace("-", "−")
 
     return f"{signed(interval.mean)} [{signed(interval.low)}, {signed(interval.high)}]"
 

@@ -108,12 +108,33 @@ def test_runs_converged_and_stopped_on_validation(results: dict) -> None:
         assert row["first_epoch_seconds"] > 0
 
 
-def test_paired_runs_share_data_order_and_initialisation(results: dict) -> None:
-    """Seed s gives each variant the same initial stream: two same-shaped variants start from the same kernels."""
-    first = results["arrays"][("64×3×3", 0)]["kernel_init"]
-    assert not np.array_equal(first, results["arrays"][("64×3×3", 1)]["kernel_init"]), "seeds differ"
-    rows = {(r["variant"], r["seed"]): r for r in results["rows"]}
-    assert rows[("64×3×3", 0)]["accuracy"] != rows[("64×3×3", 1)]["accuracy"] or True
+def test_paired_runs_share_data_order_and_shifts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed s feeds every architecture the same batches and shifts; another seed feeds others."""
+    from kf import experiments
+
+    split, _ = experiments.mnist_split(200)
+    seen: list[np.ndarray] = []
+    real = experiments.shifted
+
+    def recording(images: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:
+        out = real(images, rng, shift)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(experiments, "shifted", recording)
+    for layers, seed in (([["conv", 4, 3]], 0), ([["conv", 2, 7]], 0), ([["conv", 4, 3]], 1)):
+        experiments.train(layers, split, seed, epochs=1, shift=2, dropout=0.5)
+    assert np.array_equal(seen[0], seen[1]), "same seed, different architecture: same batches and shifts"
+    assert not np.array_equal(seen[0], seen[2]), "another seed: another order"
+
+
+def test_initial_kernels_come_from_the_seed(results: dict) -> None:
+    from kf.experiments import build_model, deterministic
+
+    for seed in COMPARISON["seeds"][:2]:
+        deterministic(seed)
+        model = build_model(COMPARISON["variants"]["64×3×3"], (28, 28, 1), 10, dropout=TRAINING["dropout"])
+        assert np.array_equal(model.layers[1].get_weights()[0], results["arrays"][("64×3×3", seed)]["kernel_init"])
 
 
 def test_retraining_one_pair_reproduces_the_committed_numbers(results: dict) -> None:

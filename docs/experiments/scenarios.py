@@ -118,9 +118,10 @@ from kf.figures import FOREGROUND, PALETTE, style, svg_figure
 from kf.notebook import show_html
 
 with style():
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.2))
+    fig, axes = plt.subplots(2, 1, figsize=(8, 6.4), gridspec_kw={"height_ratios": [2, 3]})
     for ax, (task, summary) in zip(axes, summaries.items(), strict=True):
         names = list(summary)
+        lowest = min(100 * r["accuracy"] for r in results[task]["rows"])
         for y, name in enumerate(names):
             runs = [100 * r["accuracy"] for r in results[task]["rows"] if r["variant"] == name]
             interval = summary[name]["accuracy"]
@@ -135,12 +136,14 @@ with style():
                 capsize=4,
                 markersize=14,
             )
-        ax.axvline(100 * chance_level[task], linestyle="--", color=FOREGROUND, linewidth=1)
-        ax.set_yticks(range(len(names)), [n.replace(", as many", ",\nas many") for n in names], fontsize=7)
+        left = min(lowest, 100 * chance_level[task]) - 3 if lowest - 100 * chance_level[task] < 20 else lowest - 3
+        if left <= 100 * chance_level[task]:
+            ax.axvline(100 * chance_level[task], linestyle="--", color=FOREGROUND, linewidth=1)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlim(40, 101)
-        ax.set_xlabel("Test accuracy (%)")
-        ax.set_title(task, fontsize=10)
+        ax.set_xlim(left, 100.5)
+        ax.set_title(f"{task} (chance {100 * chance_level[task]:.0f} %)", fontsize=10)
+    axes[-1].set_xlabel("Test accuracy (%)")
 alt = (
     "Test accuracy per seed and 95 percent intervals: "
     + "; ".join(
@@ -151,7 +154,13 @@ alt = (
     )
     + "."
 )
-show_html(svg_figure(fig, alt, caption="Dots: one seed each. Bars: mean and 95 % interval. Dashed line: chance."))
+show_html(
+    svg_figure(
+        fig,
+        alt,
+        caption="Dots: one seed each. Bars: mean and 95 % interval. Dashed line: chance (where it is in range).",
+    )
+)
 
 # %% [markdown]
 # ## What the numbers say
@@ -389,7 +398,7 @@ show_markdown(
     )
 )
 with style():
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), sharey=True)
     for ax, task in zip(axes, SCENARIOS, strict=True):
         for index, name in enumerate(variants(task)):
             curves = [r["history"]["val_accuracy"] for r in results[task]["rows"] if r["variant"] == name]
@@ -399,7 +408,7 @@ with style():
                     color=PALETTE[index % len(PALETTE)])  # fmt: skip
         ax.set_title(task, fontsize=10)
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=6, loc="lower right")
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     axes[0].set_ylabel("Validation accuracy (%)")
 show_html(
     svg_figure(

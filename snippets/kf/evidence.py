@@ -62,6 +62,14 @@ def variants(rows: Sequence[Mapping[str, object]]) -> dict[str, dict[str, object
     return table
 
 
+def capped_runs(rows: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
+    """Runs that reached the epoch limit before their validation loss stopped improving (not shown to converge)."""
+    from kf.experiments import TRAINING
+
+    limit, patience = TRAINING["max_epochs"], TRAINING["patience"]
+    return [r for r in rows if r["epochs_run"] >= limit and r["epochs_run"] - r["best_epoch"] < patience]
+
+
 def pairs(rows: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
     """Every compared pair: paired difference a − b, verdict, and the cost ratios the pair does not hold equal."""
     table = variants(rows)

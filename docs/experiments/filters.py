@@ -147,7 +147,9 @@ direction = stats.verdict(share["change"])
 said = {
     stats.BETTER: "Training moved weight **towards the centre**: the interval of the change lies above 0.",
     stats.WORSE: "Training moved weight **towards the outer ring**: the interval of the change lies below 0.",
-    stats.TIE: "The change **cannot be told from 0** at this budget: training did not move weight in or out.",
+    stats.TIE: "The change **cannot be told from 0** at this budget: no net shift of weight towards the centre "
+    "or towards the outer ring is measurable, so the trained 7×7 kernels use their whole window about as "
+    "evenly as their random start did.",
 }[direction]
 show_markdown(
     prose(

@@ -156,7 +156,7 @@ from kf.experiments import TRAINING
 
 with style():
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for colour, name in zip(PALETTE, ("64×3×3", "32×7×7"), strict=True):
+    for colour, name in zip(PALETTE[:2], ("64×3×3", "32×7×7"), strict=True):
         for row in (r for r in results["rows"] if r["variant"] == name):
             epochs = range(1, row["epochs_run"] + 1)
             label = name if row["seed"] == COMPARISON["seeds"][0] else None

@@ -33,6 +33,8 @@ def ci_text(interval: stats.Interval) -> str:
 def points(value: float) -> str:
     """A difference of fractions in percentage points with its sign: '+0.31' or '−0.12'."""
     text = f"{100 * value:+.2f}"
+    if float(text) == 0:
+        return "0.00"  # no sign on a zero that only rounding made negative or positive
     return text.replace("-", "−")
 
 

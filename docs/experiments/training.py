@@ -46,7 +46,7 @@ sys.path.insert(0, str(roots[0] / "snippets"))
 
 # %% tags=["hide-input"]
 from kf import evidence
-from kf.experiments import COMPARISON, comparison, describe
+from kf.experiments import COMPARISON, comparison
 from kf.notebook import num, show_markdown
 from kf.render import table
 
@@ -55,11 +55,10 @@ show_markdown(evidence.draft_banner(results))
 summary = evidence.variants(results["rows"])
 show_markdown(
     table(
-        ["Variant", "Layers before the head", "Test accuracy, mean [95 % CI]", "Parameters", "MACs per image", "RF"],
+        ["Variant", "Test accuracy, mean [95 % CI]", "Parameters", "MACs per image", "Receptive field"],
         [
             [
                 f"`{name}`",
-                describe(COMPARISON["variants"][name]),
                 evidence.ci_text(v["accuracy"]),
                 num(v["params"]),
                 num(v["macs"]),
@@ -67,7 +66,7 @@ show_markdown(
             ]
             for name, v in summary.items()
         ],
-        align="llrrrr",
+        align="lrrrr",
     )
 )
 
@@ -76,8 +75,9 @@ show_markdown(
 #
 # Each row compares two variants seed by seed: the same seed gives both the same initialisation
 # stream and the same order of training batches, so the luck of a seed cancels in the difference.
-# A variant is called better only when the 95 % interval of the difference excludes 0. The last
-# columns say what the pair holds equal and how far apart the costs it does not hold equal are.
+# A variant is called better only when the 95 % interval of the difference excludes 0. Below the
+# table, each pair's verdict says what the pair holds equal and how far apart the costs it does not
+# hold equal are (the variants' parameter and MAC budgets are in the table above).
 
 # %% tags=["hide-input"]
 from kf import stats
@@ -85,33 +85,29 @@ from kf import stats
 compared = evidence.pairs(results["rows"])
 show_markdown(
     table(
-        ["a", "b", "Held equal", "a − b (points) [95 % CI]", "Verdict", "Params a/b", "MACs a/b"],
-        [
-            [
-                f"`{c['a']}`",
-                f"`{c['b']}`",
-                c["held"],
-                evidence.diff_text(c["difference"]),
-                c["verdict"],
-                f"{c['params_ratio']:.2f}",
-                f"{c['macs_ratio']:.2f}",
-            ]
-            for c in compared
-        ],
-        align="lllrlrr",
+        ["a − b", "Difference, points [95 % CI]", "Verdict"],
+        [[f"`{c['a']}` − `{c['b']}`", evidence.diff_text(c["difference"]), c["verdict"]] for c in compared],
+        align="lrl",
     )
 )
-show_markdown("\n".join(f"- {stats.sentence(c)}; held equal: {c['held']}." for c in compared))
+show_markdown(
+    "\n".join(
+        f"- {stats.sentence(c)}. Held equal: {c['held']}. Costs of a ÷ b: parameters "
+        f"{c['params_ratio']:.2f}×, MACs {c['macs_ratio']:.2f}×."
+        for c in compared
+    )
+)
 
 # %% [markdown]
 # Every interval is a 95 % interval on its own. With several comparisons, one of them could miss
 # by chance; a verdict near the line is weak evidence either way. All pairs share the data, the
-# seeds, the training recipe and the classifier head. What a pair does not hold equal is in the
-# last two columns: the `Dense(10)` layer holds most of the parameters and grows with the number of
+# seeds, the training recipe and the classifier head. What a pair does not hold equal is in its
+# cost ratios: the `Dense(10)` layer holds most of the parameters and grows with the number of
 # filters, while the convolution holds most of the MACs and grows with the kernel area.
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 
 from kf.figures import PALETTE, style, svg_figure
 from kf.notebook import show_html
@@ -131,6 +127,7 @@ with style():
                 label=name,
             )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on a narrow axis
         ax.set_xlabel(f"{label} (log scale)")
     axes[0].set_ylabel("Test accuracy (%)")
     axes[1].legend(fontsize=8, loc="lower right")

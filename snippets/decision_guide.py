@@ -83,9 +83,9 @@ claims = check_claims(
 
 # --8<-- [start:summary]
 summary = table(
-    ["Recommendation", "Evidence", "Verdict of the evidence"],
-    [[c["recommendation"], c["page"], f"**{c['verdict']}**"] for c in claims],
-    align="lll",
+    ["Verdict of the evidence", "Recommendation (evidence)"],
+    [[f"**{c['verdict']}**", f"{c['recommendation']} ({c['page']})"] for c in claims],
+    align="ll",
 )
 print(evidence.draft_banner({"draft": any(c.get("draft") for c in claims)}) + summary)
 # --8<-- [end:summary]

@@ -92,7 +92,7 @@ def test_guide_quotes_every_computed_verdict(built_site: Path) -> None:
     quoted = {}
     for row in soup.find("article").find("table").find_all("tr")[1:]:
         cells = [re.sub(r"\s+", " ", td.get_text(" ")).strip() for td in row.find_all("td")]
-        quoted[cells[0]] = cells[2]
+        quoted[cells[1].rsplit(" (", 1)[0]] = cells[0]
     claims = computed_claims()
     assert len(quoted) == len(claims)
     for claim in claims:

@@ -96,16 +96,22 @@ def test_seed_models_reach_97_percent(results: dict) -> None:
         assert np.mean(runs) >= 0.97, f"{name}: mean test accuracy {np.mean(runs):.4f} < 97 %"
 
 
-def test_runs_converged_and_stopped_on_validation(results: dict) -> None:
+def test_runs_stopped_on_validation_or_are_named_as_capped(results: dict) -> None:
+    """Each run stops on its validation loss or at the epoch cap; the seed models' runs all stopped on validation."""
+    from kf import evidence
+
     for row in results["rows"]:
         history = row["history"]
         assert row["epochs_run"] == len(history["val_loss"]) <= TRAINING["max_epochs"]
         assert row["best_epoch"] == int(np.argmin(history["val_loss"])) + 1
-        stopped_early = row["epochs_run"] < TRAINING["max_epochs"]
-        assert stopped_early, f"{row['variant']} seed {row['seed']} hit max_epochs without converging"
-        assert row["epochs_run"] - row["best_epoch"] == TRAINING["patience"]
+        if row["epochs_run"] < TRAINING["max_epochs"]:
+            assert row["epochs_run"] - row["best_epoch"] == TRAINING["patience"], row["variant"]
         assert row["seconds_per_epoch"] > 0
         assert row["first_epoch_seconds"] > 0
+    capped = evidence.capped_runs(results["rows"])
+    assert all(r["epochs_run"] == TRAINING["max_epochs"] for r in capped)
+    assert not [r for r in capped if r["variant"] in ("64×3×3", "32×7×7")], "the seed models converged"
+    assert len(capped) <= len(results["rows"]) // 10, "more than one run in ten hit the epoch cap: raise max_epochs"
 
 
 def test_paired_runs_share_data_order_and_shifts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,7 +180,9 @@ def test_built_page_shows_the_costs_and_results(built_site: Path, results: dict)
     for found in evidence.pairs(results["rows"]):
         assert evidence.diff_text(found["difference"]) in text
     assert "Best mean accuracy" not in text
-    assert "draft" not in text.lower()
+    assert "Draft results" not in text
+    for row in evidence.capped_runs(results["rows"]):
+        assert f"{row['variant']} seed {row['seed']}" in text, "a run that hit the epoch cap is named"
 
 
 @pytest.mark.slow

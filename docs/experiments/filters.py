@@ -84,14 +84,17 @@ def kernel_grids(before: np.ndarray, after: np.ndarray, columns: int, title: str
     count = before.shape[-1]
     rows = -(-count // columns)
     limit = float(max(np.abs(before).max(), np.abs(after).max()))
-    fig, axes = plt.subplots(2 * rows, columns, figsize=(columns * 0.5, 2 * rows * 0.5 + 0.8))
+    fig, axes = plt.subplots(2 * rows + 1, columns, figsize=(columns * 0.5, (2 * rows + 1) * 0.5 + 0.8))
+    for ax in axes[rows]:  # an empty row between the two grids, for the second grid's label
+        ax.set_axis_off()
     for block, (kernels, label) in enumerate(((before, "at initialisation"), (after, "trained"))):
+        first = block * (rows + 1)
         for index in range(rows * columns):
-            ax = axes[block * rows + index // columns, index % columns]
+            ax = axes[first + index // columns, index % columns]
             ax.set_axis_off()
             if index < count:
                 ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-        axes[block * rows, 0].set_title(label, fontsize=8, loc="left")
+        axes[first, 0].set_title(label, fontsize=8, loc="left")
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -147,7 +150,9 @@ direction = stats.verdict(share["change"])
 said = {
     stats.BETTER: "Training moved weight **towards the centre**: the interval of the change lies above 0.",
     stats.WORSE: "Training moved weight **towards the outer ring**: the interval of the change lies below 0.",
-    stats.TIE: "The change **cannot be told from 0** at this budget: training did not move weight in or out.",
+    stats.TIE: "The change **cannot be told from 0** at this budget: no net shift of weight towards the centre "
+    "or towards the outer ring is measurable, so the trained 7×7 kernels use their whole window about as "
+    "evenly as their random start did.",
 }[direction]
 show_markdown(
     prose(

@@ -33,6 +33,8 @@ def ci_text(interval: stats.Interval) -> str:
 def points(value: float) -> str:
     """A difference of fractions in percentage points with its sign: '+0.31' or '−0.12'."""
     text = f"{100 * value:+.2f}"
+    if float(text) == 0:
+        return "0.00"  # no sign on a zero that only rounding made negative or positive
     return text.replace("-", "−")
 
 
@@ -60,6 +62,14 @@ def variants(rows: Sequence[Mapping[str, object]]) -> dict[str, dict[str, object
             "seeds": len(runs),
         }
     return table
+
+
+def capped_runs(rows: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
+    """Runs that reached the epoch limit before their validation loss stopped improving (not shown to converge)."""
+    from kf.experiments import TRAINING
+
+    limit, patience = TRAINING["max_epochs"], TRAINING["patience"]
+    return [r for r in rows if r["epochs_run"] >= limit and r["epochs_run"] - r["best_epoch"] < patience]
 
 
 def pairs(rows: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:

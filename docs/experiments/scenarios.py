@@ -118,7 +118,7 @@ from kf.figures import FOREGROUND, PALETTE, style, svg_figure
 from kf.notebook import show_html
 
 with style():
-    fig, axes = plt.subplots(2, 1, figsize=(8, 6.4), gridspec_kw={"height_ratios": [2, 3]})
+    fig, axes = plt.subplots(2, 1, figsize=(8, 6.4), gridspec_kw={"height_ratios": [2, 3], "hspace": 0.45})
     for ax, (task, summary) in zip(axes, summaries.items(), strict=True):
         names = list(summary)
         lowest = min(100 * r["accuracy"] for r in results[task]["rows"])

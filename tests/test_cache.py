@@ -1,4 +1,8 @@
-"""The experiment cache (snippets/kf/cache.py): identical inputs hit; a change to any key ingredient re-runs."""
+"""Frozen results (snippets/kf/cache.py): identical inputs hit; a change to any key ingredient re-runs.
+
+The fixture runs in write mode (as `make experiments` does) with private results and cache folders;
+the frozen-mode tests check what the site build sees: a committed match, or a clear failure.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ x = 1
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """A private cache dir, a private copy of kf, a notebook file and a fake job that counts its runs."""
     monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv(cache.ENV_RESULTS, str(tmp_path / "results"))
+    monkeypatch.delenv(cache.ENV_DRAFT, raising=False)
+    monkeypatch.setattr(cache, "_mode", "write")
     kf_copy = tmp_path / "kf"
     shutil.copytree(SNIPPETS / "kf", kf_copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "KF_DIR", kf_copy)
@@ -41,7 +48,14 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
         args = {"params": {"epochs": 1}, "seed": 0, "code": [page], "data_sha256": "abc"} | overrides
         return cache.cached("fake", job, **args)
 
-    return {"runs": runs, "lookup": lookup, "page": page, "kf": kf_copy, "dir": tmp_path / "cache"}
+    return {
+        "runs": runs,
+        "lookup": lookup,
+        "page": page,
+        "kf": kf_copy,
+        "dir": tmp_path / "cache",
+        "results": tmp_path / "results",
+    }
 
 
 def test_identical_inputs_hit(env: dict) -> None:
@@ -107,7 +121,7 @@ def test_versions_name_the_installed_packages() -> None:
 
 def test_damaged_entry_is_recomputed(env: dict) -> None:
     env["lookup"]()
-    for meta in env["dir"].glob("*.json"):
+    for meta in env["results"].glob("*/*.json"):
         meta.write_text("{ not json", encoding="utf-8")
     assert env["lookup"]()["accuracy"] == 2.5
     assert env["runs"]["n"] == 2
@@ -204,3 +218,71 @@ def test_job_keys_follow_kf_imports(env: dict) -> None:
         "erf.py",
         "experiments.py",
     ]
+
+
+def test_frozen_result_is_committed_with_provenance(env: dict) -> None:
+    env["lookup"]()
+    record = cache.read_frozen("fake", "fake")
+    assert record["key"] == cache.key_of(record["ingredients"])
+    assert record["ingredients"]["seed"] == 0
+    assert record["ingredients"]["data"] == "abc"
+    assert set(record["ingredients"]["versions"]) == {"python", "numpy", "tensorflow", "keras"}
+    provenance = record["provenance"]
+    assert provenance["trainings"] == 2
+    assert provenance["wall_seconds"] >= 0
+    assert provenance["device"] in ("CPU", "GPU")
+    assert provenance["date"].startswith("20")
+    assert provenance["machine"]["cpus"] >= 1
+    assert record["arrays"] == ["weights"]
+    assert (env["results"] / "fake" / "fake.npz").is_file()
+
+
+def test_frozen_mode_loads_a_match_and_never_runs(env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    env["lookup"]()
+    monkeypatch.setattr(cache, "_mode", "frozen")
+    assert env["lookup"]()["accuracy"] == 1.5
+    assert env["runs"]["n"] == 1
+
+
+def test_frozen_mode_fails_naming_the_experiment_and_the_command(env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_mode", "frozen")
+    with pytest.raises(cache.FrozenResultMissing, match=r"experiment 'fake'.*is missing.*make experiments"):
+        env["lookup"]()
+    monkeypatch.setattr(cache, "_mode", "write")
+    env["lookup"]()
+    monkeypatch.setattr(cache, "_mode", "frozen")
+    with pytest.raises(cache.FrozenResultMissing, match=r"is stale.*--only fake"):
+        env["lookup"](params={"epochs": 2})
+    assert env["runs"]["n"] == 1
+
+
+def test_draft_mode_runs_the_quick_job_and_marks_it(env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_mode", "frozen")
+    monkeypatch.setenv(cache.ENV_DRAFT, "1")
+    quick = cache.cached("fake", dict, params={}, seed=0, data_sha256="abc", draft=lambda: {"accuracy": 0.1})
+    assert quick == {"accuracy": 0.1, "draft": True}
+    assert cache.is_draft(quick)
+    assert not list(env["results"].glob("*/*.json")), "a draft never becomes a frozen result"
+    monkeypatch.setattr(cache, "_mode", "write")
+    monkeypatch.delenv(cache.ENV_DRAFT)
+    assert not cache.is_draft(env["lookup"]())
+
+
+def test_registry_lists_every_job_once_and_finds_orphans(env: dict) -> None:
+    jobs = cache.registered_jobs()
+    assert jobs, "kf.experiments registers its jobs"
+    assert len({(j.group, j.name) for j in jobs}) == len(jobs)
+    env["lookup"]()
+    assert [p.name for p in cache.orphans(jobs, env["results"])] == ["fake.json", "fake.npz"]
+
+
+def test_a_build_refuses_draft_results() -> None:
+    from mkdocs.exceptions import Abort
+
+    import mkdocs_hooks
+
+    with pytest.raises(Abort, match="KF_DRAFT is set"):
+        mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "1"})
+    mkdocs_hooks.refuse_draft_build("serve", {"KF_DRAFT": "1"})
+    mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "0"})
+    mkdocs_hooks.refuse_draft_build("build", {})

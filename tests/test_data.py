@@ -338,3 +338,27 @@ def test_script_regenerates_committed_file(tmp_path: Path) -> None:
     assert out.read_bytes() == SUBSET.read_bytes()
     assert f"sha256 {data.SUBSET_SHA256}" in proc.stdout
     assert f"tarball sha256 {mk.TARBALL_SHA256}" in proc.stdout
+
+
+def test_experiment_splits_use_all_digits_without_overlap() -> None:
+    """Train, validation and test: disjoint by index and by pixels, together all 10,000 digits."""
+    splits = data.load_splits()
+    sizes = {name: len(idx) for name, idx in splits.indices.items()}
+    assert sizes == {"train": 7_000, "validation": 1_000, "test": 2_000}
+    together = np.concatenate(list(splits.indices.values()))
+    assert len(np.unique(together)) == len(together) == 10_000
+    seen: dict[bytes, str] = {}
+    for name, images in (("train", splits.x_train), ("validation", splits.x_val), ("test", splits.x_test)):
+        for image in images:
+            other = seen.setdefault(image.tobytes(), name)
+            assert other == name, f"an image of {name} is also in {other}"
+    assert len(splits.y_train) == len(splits.x_train)
+    assert len(splits.y_val) == len(splits.x_val)
+    assert set(np.unique(splits.y_val)) == set(range(10)), "every class is in the validation set"
+
+
+def test_split_indices_refuse_overlap_and_bad_sizes() -> None:
+    with pytest.raises(ValueError, match="both validation and test"):
+        data.split_indices(np.arange(10), np.array([9, 20]), validation=2)
+    with pytest.raises(ValueError, match="validation size"):
+        data.split_indices(np.arange(10), np.array([20]), validation=10)

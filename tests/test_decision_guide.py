@@ -1,48 +1,109 @@
-"""The decision guide (docs/decision_guide.md, snippets/decision_guide.py): numbers from the cached experiments."""
+"""The decision guide (docs/decision_guide.md, snippets/decision_guide.py): every verdict it quotes is the computed one."""
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT
+from kf import evidence, stats
+from kf.experiments import COMPARISON
 
 
-def text_of(site: Path, page: str) -> str:
-    html = (site / page).read_text(encoding="utf-8")
-    return re.sub(r"\s+", " ", BeautifulSoup(html, "html.parser").find("article").get_text(" "))
+def guide_module():
+    """snippets/decision_guide.py's helpers, without running its page sections (which need every experiment)."""
+    source = (ROOT / "snippets" / "decision_guide.py").read_text(encoding="utf-8")
+    helpers = source.split("claims = check_claims(", 1)[0]
+    module = types.ModuleType("decision_guide_helpers")
+    exec(compile(helpers, "snippets/decision_guide.py", "exec"), module.__dict__)
+    return module
+
+
+def made_up(gap: float, noise: list[float]) -> dict:
+    """Fake comparison results: every variant at 0.97 plus seed noise, 'a' of each claim `gap` above 'b'."""
+    rows = []
+    for name in COMPARISON["variants"]:
+        for seed, jitter in zip(COMPARISON["seeds"], noise, strict=True):
+            rows.append(
+                {"variant": name, "seed": seed, "accuracy": 0.97 + jitter, "params": 1, "macs": 1}
+                | {"best_epoch": 9, "epochs_run": 12, "seconds_per_epoch": 1.0, "first_epoch_seconds": 2.0}
+            )
+    by_key = {(r["variant"], r["seed"]): r for r in rows}
+    for _, a, b in evidence.CLAIMS[:1]:
+        for seed in COMPARISON["seeds"]:
+            by_key[(a, seed)]["accuracy"] = by_key[(b, seed)]["accuracy"] + gap + 0.0002 * seed
+    return {"rows": rows, "draft": False}
+
+
+def test_training_verdicts_follow_the_results() -> None:
+    """Made-up results on both sides of the line: the first claim's verdict changes with them."""
+    noise = [0.001, -0.002, 0.0, 0.002, -0.001]
+    assert evidence.claims(made_up(+0.004, noise))[0]["verdict"] == stats.SUPPORTED
+    assert evidence.claims(made_up(-0.004, noise))[0]["verdict"] == stats.CONTRADICTED
+    tie = made_up(0.0, noise)
+    a = evidence.CLAIMS[0][1]
+    for row, flip in zip((r for r in tie["rows"] if r["variant"] == a), [1, -1, 1, -1, 0.5], strict=True):
+        row["accuracy"] += 0.003 * flip
+    assert evidence.claims(tie)[0]["verdict"] == stats.UNDECIDED
+    assert "cannot be told apart at this budget" in evidence.claims(tie)[0]["detail"]
+
+
+def test_claims_are_checked() -> None:
+    guide = guide_module()
+    good = {"recommendation": "r", "page": "p", "verdict": stats.SUPPORTED, "detail": "d"}
+    assert guide.check_claims([good]) == [good]
+    with pytest.raises(ValueError, match="not one of"):
+        guide.check_claims([{**good, "verdict": "better"}])
+    with pytest.raises(ValueError, match="lacks"):
+        guide.check_claims([{"recommendation": "r", "verdict": stats.SUPPORTED}])
+
+
+def test_an_experiment_without_claims_fails_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    guide = guide_module()
+    monkeypatch.setitem(sys.modules, "kf.fake_experiment", types.ModuleType("kf.fake_experiment"))
+    monkeypatch.setitem(guide.OTHER_EXPERIMENTS, "kf.fake_experiment", "fake")
+    with pytest.raises(guide.MissingEvidence, match=r"kf\.fake_experiment has no claims\(\).*make experiments"):
+        guide.experiment_claims("kf.fake_experiment")
+
+
+def test_analytic_fallback_says_so() -> None:
+    (claim,) = guide_module().analytic_claims()
+    assert claim["verdict"] == "no experiment here: analytic argument"
+    assert "arithmetic alone" in claim["detail"]
+
+
+def computed_claims() -> list[dict]:
+    """Every claim the guide quotes, computed from the committed results."""
+    guide = guide_module()
+    others = [c for m in guide.OTHER_EXPERIMENTS for c in guide.experiment_claims(m)]
+    return guide.check_claims(evidence.claims() + others + guide.analytic_claims())
 
 
 @pytest.mark.slow
-def test_guide_shows_the_experiment_numbers(built_site: Path) -> None:
-    from kf.experiments import comparison, summarise
-    from kf.notebook import pm
-    from kf.scenarios import scenario
-
-    text = text_of(built_site, "decision_guide/index.html")
-    training = summarise(comparison()["rows"])
-    small, large = training["64×3×3"], training["32×7×7"]
-    assert (
-        f"Conv2D(64, (3,3)) reaches {pm(small['accuracy'], small['spread'])} test accuracy and "
-        f"Conv2D(32, (7,7)) {pm(large['accuracy'], large['spread'])}"
-    ) in text
-    assert f"needs {small['macs']:,} MACs per image against {large['macs']:,}" in text
-    rows = summarise(scenario("rows")["rows"])
-    for name, s in rows.items():
-        assert f"{name} {pm(s['accuracy'], s['spread'])} {s['macs']:,}" in text, name
-    assert re.search(r"central \d+×\d+ of a 25×25 field", text)
-    solved = [n for n, s in rows.items() if s["accuracy"] >= 0.95]
-    cheapest = min(solved, key=lambda n: rows[n]["macs"]).split(":")[0]
-    assert f"{cheapest} did it with the fewest MACs" in text
+def test_guide_quotes_every_computed_verdict(built_site: Path) -> None:
+    html = (built_site / "decision_guide" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    quoted = {}
+    for row in soup.find("article").find("table").find_all("tr")[1:]:
+        cells = [re.sub(r"\s+", " ", td.get_text(" ")).strip() for td in row.find_all("td")]
+        quoted[cells[1].rsplit(" (", 1)[0]] = cells[0]
+    claims = computed_claims()
+    assert len(quoted) == len(claims)
+    for claim in claims:
+        name = re.sub(r"\s+", " ", BeautifulSoup(claim["recommendation"].replace("`", ""), "html.parser").text)
+        assert quoted.get(name) == claim["verdict"], name
 
 
 @pytest.mark.slow
 def test_guide_links_to_the_evidence_and_is_linked_from_the_answer(built_site: Path) -> None:
     html = (built_site / "decision_guide" / "index.html").read_text(encoding="utf-8")
-    for page in ("training", "filters", "erf", "scenarios"):
+    for page in ("training", "scenarios", "erf"):
         assert f'href="../experiments/{page}/"' in html, page
     index = BeautifulSoup((built_site / "index.html").read_text(encoding="utf-8"), "html.parser")
     section = index.find(id="when-to-choose-which")
@@ -55,3 +116,10 @@ def test_experiments_are_in_the_nav_after_the_answer() -> None:
     nav = config[config.index("\nnav:") :]
     assert nav.index("index.md") < nav.index("- Experiments:") < nav.index("experiments/training.py")
     assert nav.index("experiments/scenarios.py") < nav.index("decision_guide.md")
+
+
+def test_guide_page_has_no_typed_verdicts() -> None:
+    """The page's own prose explains the three verdicts but quotes none for a recommendation."""
+    page = (ROOT / "docs" / "decision_guide.md").read_text(encoding="utf-8")
+    assert "snippets/decision_guide.py:summary" in page
+    assert importlib.util.find_spec("kf.evidence") is not None

@@ -13,10 +13,12 @@
 # %% [markdown]
 # # What the filters learn
 #
-# The first layers trained on the [training comparison](../training/) page, seed 0, as images:
-# the 64 kernels of `Conv2D(64, (3,3))` and the 32 kernels of `Conv2D(32, (7,7))`. Then what
-# they make of a few test digits. The models are the very same: this page asks the same cached
-# experiment for its results, so nothing is trained twice.
+# The first layers trained on the [training comparison](../training/) page: the kernels of
+# `Conv2D(64, (3,3))` and `Conv2D(32, (7,7))`, each beside the kernel it started from. A trained
+# kernel can look structured just because random initialisation does, so every measure here is
+# taken twice, at initialisation and after training, over every seed, and the conclusions rest on
+# the change. The models are the very same: this page reads the committed results of the training
+# comparison, which stored each model's first-layer kernels before and after training.
 
 # %% tags=["remove-cell"]
 # Make the shared `kf` package importable (the site build also puts snippets/ on PYTHONPATH).
@@ -29,132 +31,170 @@ if not roots:
     raise SystemExit("Run this notebook inside the kernels-and-filters repository: snippets/kf not found.")
 sys.path.insert(0, str(roots[0] / "snippets"))
 
+# %% [markdown]
+# ## How far training moved the kernels
+#
+# For each seed, averaged over the layer's filters: the correlation of each trained kernel with its
+# own initial kernel (1 would mean unchanged), and the size of the change relative to the initial
+# weights. Mean over seeds with a 95 % interval.
+
 # %% tags=["hide-input"]
-import numpy as np
-
+from kf import evidence
 from kf.experiments import COMPARISON, comparison
+from kf.notebook import show_markdown
+from kf.render import table
 
-results = comparison()  # the training comparison's cached results (trains only on a cache miss)
-names = list(COMPARISON["variants"])
-small = results[f"kernel_{names.index('64×3×3')}"][:, :, 0, :]  # (3, 3, 64): one 3×3 kernel per filter
-large = results[f"kernel_{names.index('32×7×7')}"][:, :, 0, :]  # (7, 7, 32)
-print("3×3 kernels:", small.shape, " 7×7 kernels:", large.shape)
+results = comparison()  # the training comparison's committed results; never trains
+show_markdown(evidence.draft_banner(results))
+measures = {name: evidence.kernel_measures(results["arrays"], name) for name in ("64×3×3", "32×7×7")}
+
+
+def interval(i, digits: int = 2) -> str:
+    """A mean and its 95 % interval as text."""
+    return f"{i.mean:.{digits}f} [{i.low:.{digits}f}, {i.high:.{digits}f}]"
+
+
+show_markdown(
+    table(
+        ["Layer", "Seeds", "Correlation with its own init", "‖trained − init‖ / ‖init‖"],
+        [
+            [f"`{name}`", str(len(m["seeds"])), interval(m["correlation"]), interval(m["relative_change"])]
+            for name, m in measures.items()
+        ],
+    )
+)
 
 # %% [markdown]
-# ## The kernels
+# ## The kernels, before and after
 #
-# Each tile is one filter's kernel. Red weights add the pixel's brightness, blue ones subtract it.
-# The colour scale is shared within each layer and symmetric around zero (white).
+# Seed 0. Each tile is one filter's kernel: red weights add the pixel's brightness, blue ones
+# subtract it. Each pair of grids (at initialisation, trained) shares one colour scale, symmetric
+# around zero (white), so a change in contrast is a change in the weights.
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
+import numpy as np
 
 from kf.figures import style, svg_figure
 from kf.notebook import show_html
 
 
-def kernel_grid(kernels: np.ndarray, columns: int, title: str):
-    """Plot kernels (k, k, n) as a grid of tiles on one symmetric colour scale."""
-    count = kernels.shape[-1]
+def kernel_grids(before: np.ndarray, after: np.ndarray, columns: int, title: str):
+    """Two grids of tiles, (k, k, n) kernels at init and trained, on one symmetric colour scale."""
+    count = before.shape[-1]
     rows = -(-count // columns)
-    limit = float(np.abs(kernels).max())
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.55, rows * 0.55 + 0.4))
-    for index, ax in enumerate(axes.flat):
+    limit = float(max(np.abs(before).max(), np.abs(after).max()))
+    fig, axes = plt.subplots(2 * rows + 1, columns, figsize=(columns * 0.5, (2 * rows + 1) * 0.5 + 0.8))
+    for ax in axes[rows]:  # an empty row between the two grids, for the second grid's label
         ax.set_axis_off()
-        if index < count:
-            ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    for block, (kernels, label) in enumerate(((before, "at initialisation"), (after, "trained"))):
+        first = block * (rows + 1)
+        for index in range(rows * columns):
+            ax = axes[first + index // columns, index % columns]
+            ax.set_axis_off()
+            if index < count:
+                ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        axes[first, 0].set_title(label, fontsize=8, loc="left")
     fig.suptitle(title, fontsize=10)
     return fig
 
 
-with style():
-    fig = kernel_grid(small, 16, "Conv2D(64, (3,3)): 64 kernels")
-show_html(
-    svg_figure(
-        fig,
-        "The 64 trained 3×3 kernels of Conv2D(64, (3,3)) as red and blue tiles.",
-        caption="Trained 3×3 kernels (seed 0).",
+for name, columns in (("64×3×3", 16), ("32×7×7", 16)):
+    arrays = results["arrays"][(name, COMPARISON["seeds"][0])]
+    before, after = arrays["kernel_init"][:, :, 0, :], arrays["kernel"][:, :, 0, :]
+    with style():
+        fig = kernel_grids(before, after, columns, f"{name}: {before.shape[-1]} kernels")
+    show_html(
+        svg_figure(
+            fig,
+            f"The {before.shape[-1]} kernels of the {name} layer as red and blue tiles, at initialisation "
+            f"(upper grid) and after training (lower grid), seed 0.",
+            caption=f"{name} kernels at initialisation and trained (seed 0).",
+        )
     )
-)
-with style():
-    fig = kernel_grid(large, 16, "Conv2D(32, (7,7)): 32 kernels")
-show_html(
-    svg_figure(
-        fig,
-        "The 32 trained 7×7 kernels of Conv2D(32, (7,7)) as red and blue tiles.",
-        caption="Trained 7×7 kernels (seed 0).",
-    )
-)
 
 # %% [markdown]
-# ## Where a 7×7 kernel puts its weight
+# ## Does a 7×7 kernel use its outer ring?
 #
 # If the outer ring of a 7×7 kernel did nothing, the layer would be a 3×3 layer with extra cost.
-# A simple measure: the share of each kernel's squared weights that falls in its central 3×3.
-# If the weights were spread evenly, the share would be 9/49 of the total.
+# One measure: the share of each kernel's squared weight that falls in its central 3×3. At
+# initialisation it is about what an even spread gives, because Keras draws every weight
+# independently from the same distribution. So the share after training says little on its own;
+# the change from initialisation is what training did.
 
 # %% tags=["hide-input"]
-from kf.notebook import pct, show_markdown
+from kf import stats
 from kf.render import prose
 
-energy = large**2
-centre_share = energy[2:5, 2:5].sum(axis=(0, 1)) / energy.sum(axis=(0, 1))  # one share per filter
+share = measures["32×7×7"]
 uniform = 9 / 49
-above = int((centre_share > uniform).sum())
-if abs(centre_share.mean() - uniform) < 0.02:  # within 2 percentage points: call it an even share
-    verdict = "That is about an even share: the outer ring is used as much as the centre."
-elif centre_share.mean() > uniform:
-    verdict = "The weight leans towards the middle, but the outer ring is used as well."
-else:
-    verdict = "The outer ring carries more than its share: the 7×7 kernels use their full window."
+show_markdown(
+    table(
+        ["Central 3×3 share of the squared weight, 32×7×7", "Mean over seeds [95 % CI]"],
+        [
+            [
+                "at initialisation",
+                f"{100 * share['init'].mean:.1f} % [{100 * share['init'].low:.1f}, {100 * share['init'].high:.1f}]",
+            ],
+            [
+                "trained",
+                f"{100 * share['trained'].mean:.1f} % [{100 * share['trained'].low:.1f}, {100 * share['trained'].high:.1f}]",
+            ],
+            ["change (trained − init, paired by seed)", evidence.diff_text(share["change"]).replace(" [", " points [")],
+            ["an even spread", f"{100 * uniform:.1f} %"],
+        ],
+        align="lr",
+    )
+)
+direction = stats.verdict(share["change"])
+said = {
+    stats.BETTER: "Training moved weight **towards the centre**: the interval of the change lies above 0.",
+    stats.WORSE: "Training moved weight **towards the outer ring**: the interval of the change lies below 0.",
+    stats.TIE: "The change **cannot be told from 0** at this budget: no net shift of weight towards the centre "
+    "or towards the outer ring is measurable, so the trained 7×7 kernels use their whole window about as "
+    "evenly as their random start did.",
+}[direction]
 show_markdown(
     prose(
-        """
-Across the {n} trained 7×7 kernels, the central 3×3 holds **{mean}** of the squared weight on
-average (from {low} to {high}), against {uniform} if the weights were spread evenly. For {above} of the
-{n} kernels the centre holds more than an even share. {verdict}
-""",
-        dict(
-            n=large.shape[-1],
-            mean=pct(centre_share.mean()),
-            low=pct(centre_share.min()),
-            high=pct(centre_share.max()),
-            uniform=pct(uniform),
-            above=above,
-            verdict=verdict,
-        ),
+        "Over {n} seeds, the central 3×3 of the 7×7 kernels held {init:.1f} % of the squared weight at "
+        "initialisation and {trained:.1f} % after training. {said}",
+        dict(n=len(share["seeds"]), init=100 * share["init"].mean, trained=100 * share["trained"].mean, said=said),
     )
 )
 
 # %% [markdown]
 # ## Feature maps for a few digits
 #
-# The first test digits, and what eight filters of each layer output for them (after ReLU). For
-# each layer, the eight shown are the filters with the strongest mean response to these digits.
-# A bright pixel is a strong response. The 3×3 maps are 26×26 and the 7×7 maps 22×22, because
-# `valid` padding trims the border.
+# The first test digits, and what eight filters of each trained layer output for them (after
+# ReLU), computed here from the stored kernels and biases. For each layer, the eight shown are the
+# filters with the strongest mean response to these digits. A bright pixel is a strong response.
+# The 3×3 maps are 26×26 and the 7×7 maps 22×22, because `valid` padding trims the border.
 
 # %% tags=["hide-input"]
-digits = results["digits"][..., 0]
-maps_small = results[f"fmaps_{names.index('64×3×3')}"]
-maps_large = results[f"fmaps_{names.index('32×7×7')}"]
+from kf.data import load_splits
+
+digits = load_splits().x_test[:4]
 shown = 8
+maps = {}
+for name in ("64×3×3", "32×7×7"):
+    arrays = results["arrays"][(name, COMPARISON["seeds"][0])]
+    maps[name] = evidence.feature_maps(digits, arrays["kernel"], arrays["bias"])
 
 
-def strongest(maps: np.ndarray) -> np.ndarray:
+def strongest(found: np.ndarray) -> np.ndarray:
     """Indices of the filters with the highest mean activation over the digits shown."""
-    return np.argsort(-maps.mean(axis=(0, 1, 2)), kind="stable")[:shown]
+    return np.argsort(-found.mean(axis=(0, 1, 2)), kind="stable")[:shown]
 
 
 with style():
     fig, axes = plt.subplots(2 * len(digits), shown + 1, figsize=(7.5, 2 * len(digits) * 0.95))
-    for d, digit in enumerate(digits):
-        for layer, (maps, label) in enumerate(((maps_small, "64×3×3"), (maps_large, "32×7×7"))):
+    for d, digit in enumerate(digits[..., 0]):
+        for layer, name in enumerate(maps):
             row = axes[2 * d + layer]
             row[0].imshow(digit, cmap="gray_r", interpolation="nearest")
-            row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
-            for ax, f in zip(row[1:], strongest(maps), strict=True):
-                ax.imshow(maps[d, :, :, f], cmap="magma", interpolation="nearest")
+            row[0].set_ylabel(name, fontsize=7, rotation=0, ha="right", va="center")
+            for ax, f in zip(row[1:], strongest(maps[name]), strict=True):
+                ax.imshow(maps[name][d, :, :, f], cmap="magma", interpolation="nearest")
                 ax.set_title(f"filter {f}", fontsize=6)
             for ax in row:
                 ax.set_xticks([])
@@ -164,10 +204,10 @@ alt = (
     f"Feature maps of {len(digits)} test digits: for each digit, eight 26×26 maps from the 3×3 layer "
     "and eight 22×22 maps from the 7×7 layer, showing strokes and edges highlighted."
 )
-show_html(svg_figure(fig, alt, caption="Each row: a test digit, then eight feature maps of one layer."))
+show_html(svg_figure(fig, alt, caption="Each row: a test digit, then eight feature maps of one trained layer."))
 
 # %% [markdown]
-# What to look for: which kernels are oriented edge detectors (a red side and a blue side), which
-# respond to blobs, and how much of each 7×7 tile is close to white. The maps show the cost of a
-# larger window: each 7×7 output mixes 49 pixels instead of 9. The accuracies on the
-# [training comparison](../training/) page show what that buys on these digits.
+# What to look for: which kernels became oriented edge detectors (a red side and a blue side) and
+# which stayed close to their random start. The maps show the cost of a larger window: each 7×7
+# output mixes 49 pixels instead of 9. Whether that buys accuracy on these digits is on the
+# [training comparison](../training/) page.

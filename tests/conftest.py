@@ -23,7 +23,7 @@ for key, value in {
     os.environ.setdefault(key, value)
 
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
-PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "templates", "overrides")
+PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
 
 
 def in_ci() -> bool:

@@ -656,5 +656,6 @@ def on_post_page(output: str, page, config):
             shutil.copyfile(source, target)
         else:  # the same file as the committed twin that Colab opens (tests/test_paired_notebooks.py)
             target.write_text(paired_notebook(source, *repository(config)), encoding="utf-8")
-    output = prune_notebook_styles(output, page.url, config["site_dir"])
-    return add_math_assets(output, page.url, config["extra_css"], config["extra_javascript"])
+    if config.get("site_dir"):
+        output = prune_notebook_styles(output, page.url, config["site_dir"])
+    return add_math_assets(output, page.url, config.get("extra_css") or [], config.get("extra_javascript") or [])

@@ -265,7 +265,8 @@ def on_files(files, config):
 
 
 def on_post_build(config):
-    """Say how many pages serve reused, so a reader of the log knows what ran."""
+    """Say how many pages serve reused, so a reader of the log knows what ran; drop the unpruned notebook CSS."""
+    remove_unpruned_notebook_css()
     if SERVE_CACHE.enabled:
         logging.getLogger("mkdocs.hooks.kf").info(
             "kf: reused %d unchanged page(s) without running their snippets", SERVE_CACHE.reused
@@ -476,6 +477,200 @@ def on_page_content(html_text: str, page, config, files):
     return head + h1 + links + rest if h1 else links + html_text
 
 
+# --- Notebook CSS: each notebook page loads only the rules of nbconvert's theme that it uses (issue 15) ---
+
+_PSEUDO = re.compile(r"::?[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?")  # :hover, ::before, :not(.a, .b), :is(:x(y))
+_ATTRIBUTE = re.compile(r"\[[^\]]*\]")
+_CLASS_OR_ID = re.compile(r"([.#])((?:[\w-]|\\.)+)")
+_VAR_USE = re.compile(r"var\(\s*(--[\w-]+)")
+# Classes that scripts add in the browser (Material wraps tables in .md-typeset__scrollwrap, a11y.js adds
+# .kf-more, ...): absent from the built HTML, so a selector naming one is matched without it.
+_RUNTIME_CLASS = re.compile(r"\.(?:md|kf)-[\w-]+")
+_full_notebook_css: dict[str, str] = {}  # shared file name -> its CSS, read once (serve rebuilds reuse it)
+
+
+def _selectors(prelude: str) -> list[str]:
+    """Split a selector list on its top-level commas (not those inside :not(...) and the like)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(prelude):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(prelude[start:i])
+            start = i + 1
+    return [p.strip() for p in [*parts, prelude[start:]] if p.strip()]
+
+
+def _may_match(selector: str, soup, classes: set[str], ids: set[str]) -> bool:
+    """Whether selector can match in the page, any state assumed: hover, focus, open and the like all count.
+
+    Pseudo-classes, pseudo-elements and attribute tests are dropped before matching, so the test errs on
+    the side of keeping a rule; a selector soupsieve cannot parse is kept too.
+    """
+    static = _RUNTIME_CLASS.sub("", _ATTRIBUTE.sub("", selector))
+    while _PSEUDO.search(static):
+        static = _PSEUDO.sub("", static)
+    for kind, name in _CLASS_OR_ID.findall(static):  # cheap first: every class and id it names must exist
+        if name.replace("\\", "") not in (classes if kind == "." else ids):
+            return False
+    static = re.sub(r"([>+~])\s*(?=[>+~]|$)", r"\1 *", static.strip()) or "*"
+    try:
+        return soup.select_one(static) is not None
+    except Exception:  # soupsieve's SelectorSyntaxError and friends: keep what cannot be checked
+        return True
+
+
+def _declarations(content, used_vars: set[str] | None) -> str:
+    """A rule's declarations as CSS text; custom properties no kept rule uses are left out (if used_vars given)."""
+    import tinycss2
+
+    kept = []
+    for decl in tinycss2.parse_declaration_list(content, skip_comments=True, skip_whitespace=True):
+        if decl.type != "declaration":
+            continue
+        if used_vars is not None and decl.name.startswith("--") and decl.name not in used_vars:
+            continue
+        kept.append(f"{decl.name}:{tinycss2.serialize(decl.value).strip()}{' !important' if decl.important else ''}")
+    return ";".join(kept)
+
+
+def _used_rules(rules, soup, classes: set[str], ids: set[str]) -> list:
+    """The rules (with @media blocks pruned inside) that may match the page; other at-rules are kept."""
+    import tinycss2
+
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            if any(_may_match(s, soup, classes, ids) for s in _selectors(tinycss2.serialize(rule.prelude))):
+                kept.append(rule)
+        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content is not None:
+            inner = _used_rules(tinycss2.parse_rule_list(rule.content, True, True), soup, classes, ids)
+            if inner:
+                kept.append((rule, inner))
+        elif rule.type == "at-rule":
+            kept.append(rule)
+    return kept
+
+
+def _serialize(kept, used_vars: set[str]) -> str:
+    """CSS text of the kept rules, dropping unused custom properties."""
+    import tinycss2
+
+    out = []
+    for item in kept:
+        if isinstance(item, tuple):
+            rule, inner = item
+            condition = tinycss2.serialize(rule.prelude).strip()
+            out.append(f"@{rule.at_keyword} {condition}{{{_serialize(inner, used_vars)}}}")
+        elif item.type == "qualified-rule":
+            declarations = _declarations(item.content, used_vars)
+            if declarations:
+                out.append(f"{tinycss2.serialize(item.prelude).strip()}{{{declarations}}}")
+        else:
+            out.append(item.serialize())
+    return "\n".join(out)
+
+
+def _used_custom_properties(kept_css: str, page_html: str) -> set[str]:
+    """Custom properties (--x) used by the kept CSS or the page, following var() chains to a fixed point."""
+    definitions: dict[str, set[str]] = {}
+    for name, value in re.findall(r"(--[\w-]+)\s*:([^;{}]*)", kept_css):
+        definitions.setdefault(name, set()).update(_VAR_USE.findall(value))
+    outside_definitions = re.sub(r"--[\w-]+\s*:[^;{}]*", "", kept_css)
+    used = set(_VAR_USE.findall(outside_definitions)) | set(_VAR_USE.findall(page_html))
+    frontier = list(used)
+    while frontier:
+        for name in definitions.get(frontier.pop(), ()):
+            if name not in used:
+                used.add(name)
+                frontier.append(name)
+    return used
+
+
+def prune_css(css: str, page_html: str) -> str:
+    """The rules of css that may apply to page_html, in their order, without unused custom properties."""
+    import tinycss2
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    classes = {c for tag in soup.find_all(class_=True) for c in tag.get("class", [])}
+    ids = {tag["id"] for tag in soup.find_all(id=True)}
+    kept = _used_rules(tinycss2.parse_stylesheet(css, True, True), soup, classes, ids)
+    with_all_vars = _serialize(kept, None)  # type: ignore[arg-type]
+    return _serialize(kept, _used_custom_properties(with_all_vars, page_html))
+
+
+def prune_notebook_styles(output: str, page_url: str, site_dir: str | Path) -> str:
+    """Point a notebook page at its own content-addressed copy of the shared theme CSS, pruned to what it uses."""
+    from mkdocs.utils import get_relative_url
+
+    def to_pruned(match: re.Match[str]) -> str:
+        name = SHARED_STYLE_DIR + "/" + match["file"]
+        full = Path(site_dir) / name
+        if name not in _full_notebook_css:
+            if not full.is_file():
+                return match[0]  # nothing to prune from: keep the link as it is
+            _full_notebook_css[name] = full.read_text(encoding="utf-8")
+        pruned = prune_css(_full_notebook_css[name], output)
+        pruned_name = f"{SHARED_STYLE_DIR}/{hashlib.sha256(pruned.encode()).hexdigest()[:16]}.css"
+        target = Path(site_dir) / pruned_name
+        if not target.is_file():
+            target.write_text(pruned, encoding="utf-8")
+        _UNPRUNED_FILES.add(full)
+        return f'href="{html.escape(get_relative_url(pruned_name, page_url))}"'
+
+    shared = re.compile(rf'href="(?:\.\./)*{re.escape(SHARED_STYLE_DIR)}/(?P<file>[0-9a-f]{{16}}\.css)"')
+    return shared.sub(to_pruned, output)
+
+
+_UNPRUNED_FILES: set[Path] = set()
+
+
+def remove_unpruned_notebook_css() -> None:
+    """Delete the full theme CSS files once every notebook page links its pruned copy instead."""
+    while _UNPRUNED_FILES:
+        _UNPRUNED_FILES.pop().unlink(missing_ok=True)
+
+
+# --- Math: KaTeX only on pages that have math (issue 15) ---
+
+MATH_MARKER = 'class="arithmatex"'  # pymdownx.arithmatex wraps all inline and display math in this
+MATH_STYLES = ("assets/vendor/katex/katex.min.css",)
+MATH_SCRIPTS = (
+    "assets/vendor/katex/katex.min.js",
+    "assets/vendor/katex/contrib/auto-render.min.js",
+    "assets/javascripts/katex-init.js",
+)
+
+
+def _insert_before_first(output: str, tag: str, urls: list[str], fallback: str, addition: str) -> str:
+    """Insert addition before the first `<tag ...="url"` of urls found in output, else before fallback."""
+    for url in urls:
+        found = re.search(rf'<{tag}\b[^>]*(?:src|href)="{re.escape(url)}"', output)
+        if found:
+            return output[: found.start()] + addition + output[found.start() :]
+    head, marker, tail = output.rpartition(fallback)
+    return head + addition + marker + tail if marker else output
+
+
+def add_math_assets(output: str, page_url: str, extra_css: list[str], extra_javascript: list[str]) -> str:
+    """Add KaTeX's stylesheet and scripts to a page that has math; leave a page without math as it is.
+
+    They go just before the site's own extra CSS and scripts, where mkdocs.yml used to list them, so
+    the cascade and the order in which scripts subscribe to Material's page events stay the same.
+    """
+    if MATH_MARKER not in output:
+        return output
+    from mkdocs.utils import get_relative_url
+
+    def urls(paths) -> list[str]:
+        return [html.escape(get_relative_url(str(path), page_url)) for path in paths]
+
+    styles = "".join(f'<link rel="stylesheet" href="{url}">' for url in urls(MATH_STYLES))
+    scripts = "".join(f'<script src="{url}"></script>' for url in urls(MATH_SCRIPTS))
+    output = _insert_before_first(output, "link", urls(extra_css), "</head>", styles)
+    return _insert_before_first(output, "script", urls(extra_javascript), "</body>", scripts)
+
+
 def on_post_page(output: str, page, config):
     """Write a notebook page's .ipynb next to its HTML, so the download link works (the site only, never docs/)."""
     if notebook_source(page) and page.file.abs_src_path and page.file.abs_dest_path:
@@ -486,4 +681,6 @@ def on_post_page(output: str, page, config):
             shutil.copyfile(source, target)
         else:  # the same file as the committed twin that Colab opens (tests/test_paired_notebooks.py)
             target.write_text(paired_notebook(source, *repository(config)), encoding="utf-8")
-    return output
+    if config.get("site_dir"):
+        output = prune_notebook_styles(output, page.url, config["site_dir"])
+    return add_math_assets(output, page.url, config.get("extra_css") or [], config.get("extra_javascript") or [])

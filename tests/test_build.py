@@ -133,3 +133,18 @@ def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
         facts.write_text(facts.read_text(encoding="utf-8").replace("DENSE_UNITS = 10", "DENSE_UNITS = 20"))
         shared_seconds = wait_for(url, "865,300", timeout=120)  # 43,264·20 + 20: kf was re-imported
         print(f"\nserve reload: page {page_seconds:.1f} s, snippet {snippet_seconds:.1f} s, kf {shared_seconds:.1f} s")
+
+
+def test_katex_loads_on_math_pages_only(built_site: Path) -> None:
+    """KaTeX's scripts and stylesheet are on exactly the pages with math (issue 15), and math exists somewhere."""
+    wrong, math_pages = [], 0
+    for page in sorted(built_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        has_math = 'class="arithmatex"' in text
+        math_pages += has_math
+        for asset in ("katex.min.js", "auto-render.min.js", "katex-init.js", "katex.min.css"):
+            if (asset in text) != has_math:
+                where = page.relative_to(built_site)
+                wrong.append(f"{where}: {'math without' if has_math else 'no math but loads'} {asset}")
+    assert math_pages, "no page has math: the check checked nothing"
+    assert not wrong, wrong

@@ -15,7 +15,9 @@ from mkdocs_hooks import (
     SHARED_STYLE_DIR,
     SHARED_STYLE_MIN_BYTES,
     ServeRenderCache,
+    add_math_assets,
     inputs_digest,
+    prune_css,
     share_large_styles,
 )
 
@@ -54,20 +56,26 @@ def test_a_changed_theme_gets_a_new_url(tmp_path: Path) -> None:
     assert len(list((tmp_path / SHARED_STYLE_DIR).iterdir())) == 2
 
 
+NOTEBOOK_CSS_MAX_BYTES = 60_000  # nbconvert's whole theme is about 575 KB; a page uses about 14 KB of it
+
+
 @pytest.mark.slow
-def test_built_notebook_pages_link_one_shared_stylesheet(built_site: Path) -> None:
+def test_built_notebook_pages_link_their_own_pruned_stylesheet(built_site: Path) -> None:
+    """Each notebook page links one pruned copy of nbconvert's theme; the full theme is not shipped."""
     hrefs = set()
     for name in ("training", "filters", "erf", "scenarios"):
         html = (built_site / "experiments" / name / "index.html").read_text(encoding="utf-8")
         inline = [len(css.encode()) for css in re.findall(r"<style\b[^>]*>(.*?)</style>", html, re.S)]
         assert max(inline) < SHARED_STYLE_MIN_BYTES, f"{name}: a large <style> block is still inline"
-        found = re.findall(rf'<link rel="stylesheet" href="(\.\./\.\./{SHARED_STYLE_DIR}/[0-9a-f]+\.css)">', html)
-        assert found, f"{name}: no shared notebook stylesheet"
+        found = re.findall(rf'<link rel="stylesheet" href="\.\./\.\./({SHARED_STYLE_DIR}/[0-9a-f]+\.css)">', html)
+        assert len(found) == 1, f"{name}: {found}, not one notebook stylesheet"
+        assert ".jupyter-wrapper" in (built_site / found[0]).read_text(encoding="utf-8"), name
         hrefs.update(found)
-    assert len(hrefs) == 1, hrefs
-    css = (built_site / "experiments" / "training" / hrefs.pop()).resolve()
-    assert css.stat().st_size > SHARED_STYLE_MIN_BYTES
-    assert ".jupyter-wrapper" in css.read_text(encoding="utf-8")
+    shipped = {
+        f"{SHARED_STYLE_DIR}/{css.name}": css.stat().st_size for css in (built_site / SHARED_STYLE_DIR).glob("*")
+    }
+    assert set(shipped) == hrefs, f"notebook CSS no page links: {set(shipped) - hrefs}"
+    assert max(shipped.values()) <= NOTEBOOK_CSS_MAX_BYTES, shipped
 
 
 # --- The serve render cache: reuse a page only when nothing it depends on changed ---
@@ -186,3 +194,71 @@ def test_builds_never_reuse_and_serve_can_opt_out(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("KF_SERVE_CACHE")
     mkdocs_hooks.on_startup("build", dirty=False)
     assert not cache.enabled
+
+
+# ---- KaTeX only where there is math (add_math_assets) ----------------------------------------------------
+
+MATH_PAGE_HEAD = '<head><link rel="stylesheet" href="../assets/stylesheets/extra.css"></head>'
+MATH_PAGE_BODY = (
+    '<body>{content}<script src="../b.js"></script><script src="../assets/javascripts/a11y.js"></script></body>'
+)
+
+
+def page_html(content: str) -> str:
+    """A built page in the shape Material writes: extra CSS in the head, extra scripts after its bundle."""
+    return "<html>" + MATH_PAGE_HEAD + MATH_PAGE_BODY.format(content=content) + "</html>"
+
+
+def with_math_assets(content: str) -> str:
+    """add_math_assets on a page at parameters/ with the site's extra CSS and JavaScript."""
+    return add_math_assets(
+        page_html(content), "parameters/", ["assets/stylesheets/extra.css"], ["assets/javascripts/a11y.js"]
+    )
+
+
+def test_a_page_without_math_gets_no_katex() -> None:
+    plain = page_html("<p>No formulas here, only 3×3.</p>")
+    assert with_math_assets("<p>No formulas here, only 3×3.</p>") == plain
+
+
+def test_a_math_page_gets_katex_before_the_sites_own_css_and_scripts() -> None:
+    out = with_math_assets('<p><span class="arithmatex">\\(k^2\\)</span></p>')
+    assert out.index('href="../assets/vendor/katex/katex.min.css"') < out.index("extra.css")
+    katex, init = out.index('src="../assets/vendor/katex/katex.min.js"'), out.index("katex-init.js")
+    assert out.index("../b.js") < katex < out.index("auto-render.min.js") < init < out.index("a11y.js")
+    assert out.count("<script") == 5
+
+
+def test_math_assets_fall_back_to_the_end_of_head_and_body() -> None:
+    out = add_math_assets('<html><head></head><body><div class="arithmatex">x</div></body></html>', "", [], [])
+    assert re.search(r'katex\.min\.css"></head>', out)
+    assert re.search(r'katex-init\.js"></script></body>', out)
+
+
+# ---- Notebook CSS pruned to the rules a page uses (prune_css) ---------------------------------------------
+
+THEME = (
+    ".jupyter-wrapper{--jp-used:var(--jp-chained);--jp-chained:red;--jp-unused:blue}"
+    ".jp-Cell{color:var(--jp-used)}"
+    ".jp-Absent{color:green}"
+    ".jp-Cell:hover,.jp-Gone{outline:1px solid}"
+    ".jupyter-wrapper .md-typeset__scrollwrap{margin:0}"
+    "@media print{.jp-Cell{color:black}.jp-Absent{color:white}}"
+)
+NOTEBOOK_PAGE = '<div class="jupyter-wrapper"><div class="jp-Cell">x</div><table></table></div>'
+
+
+def test_pruning_keeps_the_rules_the_page_uses_in_every_state() -> None:
+    pruned = prune_css(THEME, NOTEBOOK_PAGE)
+    assert ".jp-Cell{color:var(--jp-used)}" in pruned
+    assert ".jp-Cell:hover,.jp-Gone{" in pruned  # a state the page can be in keeps the whole rule
+    assert ".md-typeset__scrollwrap{margin:0}" in pruned  # Material adds that wrapper in the browser
+    assert "@media print{.jp-Cell{color:black}}" in pruned
+
+
+def test_pruning_drops_rules_and_custom_properties_nothing_uses() -> None:
+    pruned = prune_css(THEME, NOTEBOOK_PAGE)
+    assert ".jp-Absent" not in pruned
+    assert "--jp-unused" not in pruned
+    assert "--jp-chained:red" in pruned  # used only through --jp-used
+    assert prune_css(THEME, NOTEBOOK_PAGE) == pruned  # the same bytes every build

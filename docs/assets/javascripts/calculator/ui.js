@@ -396,6 +396,10 @@
     writeUrl: writeUrl,
   };
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);
-  else build();
+  // Build as soon as this script runs. It follows #kf-calculator in the page, so the element is complete
+  // and nothing after it has been laid out yet: the form takes its place before the browser paints the
+  // text below. Waiting for DOMContentLoaded let a slow phone paint the page first and then push it down
+  // (Lighthouse measured a layout shift of 0.29).
+  if (document.getElementById("kf-calculator") || document.readyState !== "loading") build();
+  else document.addEventListener("DOMContentLoaded", build);
 })();

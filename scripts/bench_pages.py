@@ -16,7 +16,6 @@ is sensitive to other work on the machine, so the load average is printed next t
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
 import http.server
 import json
@@ -26,15 +25,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from site_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from site_browser import CHROMIUM, CHROMIUM_ARGS, serve_directory  # noqa: E402
 
 LIGHTHOUSE_VERSION = "12.2.3"
 LOCK_DIR = ROOT / "scripts" / "lighthouse"  # package.json + package-lock.json (integrity of every package)
@@ -139,20 +136,9 @@ class _BytesReader:
         pass
 
 
-@contextmanager
-def serve_gzipped(root: Path) -> Iterator[str]:
-    """Serve root on 127.0.0.1 with gzip in a background thread; yield the base URL."""
-    if not (root / "index.html").is_file():
-        raise ValueError(f"{root} holds no built site (no index.html): build it with `mkdocs build --strict`")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def serve_gzipped(root: Path) -> AbstractContextManager[str]:
+    """Serve root on 127.0.0.1 with gzip, as GitHub Pages does; the context yields the base URL."""
+    return serve_directory(root, GzipHandler)
 
 
 # ---- Measuring -----------------------------------------------------------------------------------------

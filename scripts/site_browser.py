@@ -23,11 +23,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_directory(root: Path) -> Iterator[str]:
+def serve_directory(
+    root: Path, handler_class: type[http.server.SimpleHTTPRequestHandler] = _QuietHandler
+) -> Iterator[str]:
     """Serve root on 127.0.0.1 at a free port in a background thread; yield the base URL."""
     if not (root / "index.html").is_file():
-        raise ValueError(f"{root} holds no built site (no index.html)")
-    handler = functools.partial(_QuietHandler, directory=str(root))
+        raise ValueError(f"{root} holds no built site (no index.html): build it with `mkdocs build --strict`")
+    handler = functools.partial(handler_class, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -106,7 +106,7 @@ def test_the_check_finds_a_nonstandard_rendering_and_ignores_standard_ones() -> 
         ("stride", "步长"),
     ]
     assert nonstandard_uses("逐点卷积（1×1 卷积）的感受野是 1×1，步幅为 1。") == []
-    assert without_code("步幅 `步长`\n\n```python\n# 步长\n```\n") == "步幅 \n\n"
+    assert without_code("步幅 `步长`\n\n```python\n# 步长\n```\n不用步长\n") == "步幅 \n\n\n不用步长\n"
 
 
 def test_chinese_pages_use_the_standard_renderings() -> None:

@@ -28,12 +28,22 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The two editions: English (mkdocs.yml) at /, Chinese (mkdocs.zh.yml) at /zh/. `KF_LANG=zh make serve`
+# serves the Chinese one alone, at http://$(HOST)/zh/.
+KF_LANG ?= en
+MKDOCS_CONFIG_en := mkdocs.yml
+MKDOCS_CONFIG_zh := mkdocs.zh.yml
+MKDOCS_CONFIG := $(MKDOCS_CONFIG_$(KF_LANG))
+
 # --livereload is explicit: with click > 8.2.1, MkDocs 1.6 otherwise serves without reloading.
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --livereload --strict -a $(HOST)
+	@test -n "$(MKDOCS_CONFIG)" || { echo "error: KF_LANG=$(KF_LANG): use KF_LANG=en or KF_LANG=zh"; exit 1; }
+	$(BIN)/mkdocs serve --livereload --strict -a $(HOST) -f $(MKDOCS_CONFIG)
 
+# English into site/, then Chinese into site/zh/ (the English build empties site/ first).
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+	$(BIN)/mkdocs build --strict -f mkdocs.zh.yml
 
 test: $(STAMP)
 	$(FETCH_ACTIONLINT)

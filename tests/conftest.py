@@ -24,6 +24,7 @@ for key, value in {
 
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
+PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and its catalogs and term list
 
 
 def in_ci() -> bool:
@@ -72,4 +73,26 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     done = mkdocs_build(ROOT, out)
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
+    return out
+
+
+def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build --strict -f mkdocs.zh.yml` (the Chinese edition) on a project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.zh.yml", "--site-dir", str(out)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_zh_site(built_site: Path) -> Path:
+    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`)."""
+    out = built_site / "zh"
+    if not (out / "index.html").is_file():
+        done = mkdocs_build_zh(ROOT, out)
+        assert done.returncode == 0, f"mkdocs build --strict -f mkdocs.zh.yml failed:\n{done.stdout}\n{done.stderr}"
     return out

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from built_pages import built_page, text_of
 from hooks.glossary import MARKER, TermListError, glossary_markdown, load_terms, replace_marker, term_label
 
@@ -163,3 +164,23 @@ def expected_glossary(language: str) -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_the_english_glossary_is_the_term_list(built_site: Path) -> None:
     assert glossary_on(built_page(built_site, "")) == expected_glossary("en")
+
+
+@pytest.mark.slow
+def test_the_chinese_glossary_is_the_term_list(built_zh_site: Path) -> None:
+    assert glossary_on(built_page(built_zh_site, "")) == expected_glossary("zh")
+
+
+@pytest.mark.slow
+def test_built_chinese_pages_use_the_standard_renderings(built_zh_site: Path) -> None:
+    """What readers see, executed output translated by the catalogs included."""
+    problems = []
+    for path in sorted(built_zh_site.rglob("index.html")):
+        article = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("article")
+        if article is None:
+            continue
+        for node in article.select("pre, code, .katex, .arithmatex"):
+            node.decompose()  # code and math stay English
+        page = str(path.parent.relative_to(built_zh_site)) or "index"
+        problems += [f"zh/{page}: {word!r} for {term!r}" for term, word in nonstandard_uses(text_of(article))]
+    assert not problems, "\n".join(problems)

@@ -51,7 +51,9 @@ def load_terms(path: Path = TERMS) -> list[dict]:
 def term_label(entry: dict, language: str) -> str:
     """The glossary's headword: 'Kernel · 卷积核' in English, '卷积核 · kernel' in Chinese."""
     if language == "zh":
-        also = f"（也作{'、'.join(entry['also'])}）" if entry.get("also") else ""
+        others = "、".join(entry.get("also", []))
+        space = " " if others[:1].isascii() else ""  # 也作 1×1 卷积, but 也作卷积核
+        also = f"（也作{space}{others}）" if others else ""
         return f"{entry['zh']}{also} · {entry['en']}"
     english = entry["en"][0].upper() + entry["en"][1:]
     return f"{english} · {entry['zh']}"

@@ -234,7 +234,8 @@ def test_chinese_search_finds_the_receptive_field_chapter(browser, site_url, bui
     tab.goto(site_url + "zh/parameters/", wait_until="networkidle")
     box = tab.locator("input.md-search__input")
     box.click()
-    box.press_sequentially("感受野", delay=50)
+    box.press_sequentially("感受野", delay=50)  # typed as text input: Chinese has no key events of its own...
+    box.press("End")  # ...so a key, as an input method's commit would send, makes Material search
     results = tab.locator(".md-search-result__item")
     results.first.wait_for(timeout=20_000)
     links = [a.get_attribute("href") for a in tab.locator(".md-search-result__item a").all()]

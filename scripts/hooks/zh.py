@@ -317,13 +317,13 @@ def quiet_jieba(required: bool) -> None:
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict ..." lines in a healthy build
 
 
+@event_priority(100)  # before Material's search plugin copies its settings into the index it will write
 def on_config(config):
-    """In the Chinese build: Chinese search, site URL + zh/, translated output of executed blocks."""
+    """In the Chinese build: Chinese search, site URL + zh/."""
     STATE.__init__()
     STATE.zh = is_zh(config)
     STATE.docs_dir = Path(config["docs_dir"]).resolve()
     quiet_jieba(required=STATE.zh)
-    install_output_translation()
     if not STATE.zh:
         return config
     site_url = config.get("site_url")
@@ -332,12 +332,18 @@ def on_config(config):
     for name, plugin in config.plugins.items():
         if name.split("/")[-1] == "search":
             plugin.config["lang"], plugin.config["separator"] = list(SEARCH["lang"]), SEARCH["separator"]
-    jupyter = config.plugins.get("mkdocs-jupyter")
-    if jupyter is not None and jupyter.config.get("cache_dir"):
-        # Its own folder: mkdocs-jupyter deletes every cached page of its folder that a build did not use,
-        # so a shared folder would make each edition's build evict the other's notebooks.
-        jupyter.config["cache_dir"] = str(Path(jupyter.config["cache_dir"]) / ZH)
     return config
+
+
+def on_pre_build(config):
+    """After every hook's on_config: translate executed output; give the Chinese notebook pages their own cache."""
+    install_output_translation()
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    cache_dir = jupyter.config.get("cache_dir") if jupyter is not None else None
+    if STATE.zh and cache_dir and Path(cache_dir).name != ZH:
+        # mkdocs-jupyter deletes every cached page of its folder that a build did not use, so in a shared
+        # folder each edition's build would evict the other's notebooks.
+        jupyter.config["cache_dir"] = str(Path(cache_dir) / ZH)
 
 
 @event_priority(100)  # before mkdocs-jupyter turns notebook sources into its notebook pages
@@ -410,6 +416,57 @@ def on_page_content(html_text, page, config, files):
         return head + h1 + notice_html() + rest if h1 else notice_html() + html_text
     if 'class="kf-notebook-links"' in html_text:
         html_text = zh_notebook_links(html_text)
+    if page.file.src_uri.endswith(".py"):
+        html_text = notebook_heading_ids(html_text, page)
+    return html_text
+
+
+_ATTR_ID = re.compile(r"\s*\{:?\s*#([\w-]+)\s*\}")  # `{ #english-id }` after a heading's text
+
+
+def strip_attr_ids(text: str) -> str:
+    """A heading's text without its `{ #id }` (a notebook's Markdown has no attr_list to consume it)."""
+    return _ATTR_ID.sub("", text)
+
+
+_NOTEBOOK_HEADING = re.compile(
+    r'<(?P<tag>h[1-6])(?P<attrs>[^>]*)>(?P<text>[^<]*)(?P<link><a class="anchor-link"[^>]*>[^<]*</a>)?</(?P=tag)>'
+)
+
+
+def notebook_heading_ids(html_text: str, page) -> str:
+    """On a notebook page, give `# 标题 { #english-id }` headings that id and drop the braces from view.
+
+    nbconvert renders Markdown cells without attr_list, so the `{ #id }` that keeps a translated heading's
+    English anchor would show in the heading, the page title, the nav and the table of contents.
+    """
+
+    def heading(match: re.Match[str]) -> str:
+        found = _ATTR_ID.search(match["text"])
+        if not found:
+            return match[0]
+        anchor = found.group(1)
+        attrs = re.sub(r'\bid="[^"]*"', f'id="{anchor}"', match["attrs"])
+        if 'id="' not in attrs:
+            attrs += f' id="{anchor}"'
+        link = re.sub(r'href="#[^"]*"', f'href="#{anchor}"', match["link"] or "")
+        return f"<{match['tag']}{attrs}>{strip_attr_ids(match['text'])}{link}</{match['tag']}>"
+
+    pattern = (
+        r'<(?P<tag>h[1-6])(?P<attrs>[^>]*)>(?P<text>[^<]*)(?P<link><a class="anchor-link"[^>]*>[^<]*</a>)?</(?P=tag)>'
+    )
+    html_text = re.sub(pattern, heading, html_text)
+
+    def fix(items) -> None:
+        for item in items:
+            found = _ATTR_ID.search(item.title or "")
+            if found:
+                item.title, item.id = strip_attr_ids(item.title), found.group(1)
+            fix(item.children)
+
+    fix(page.toc or [])
+    if page.title:
+        page.title = strip_attr_ids(page.title)
     return html_text
 
 

@@ -244,6 +244,8 @@ def test_shared_assets_and_chinese_notebook_links(built_zh_site: Path) -> None:
         assert "在 Colab 中打开" in html, page.stem
         assert f"/notebooks/zh/experiments/{page.stem}.ipynb" in html, page.stem
         assert (built_zh_site / "experiments" / page.stem / f"{page.stem}.ipynb").is_file()
+        assert "{ #" not in html, f"{page.stem}: a heading shows its {{ #id }}"
+        assert "Show code" not in html, f"{page.stem}: an English 'Show code' fold"
 
 
 @pytest.mark.slow
@@ -261,21 +263,29 @@ def test_pages_awaiting_translation_show_the_notice(built_zh_site: Path) -> None
 
 # Visible blocks of prose: English left in one of these on a translated page is a missed translation.
 PROSE_BLOCKS = "p, li, td, th, figcaption, .admonition-title, summary, h1, h2, h3, h4, dt, dd"
-_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+_LATIN_WORD = re.compile(r"\(?[A-Za-z]{3,}[,.;:)]?")  # a whole word: not a hyphenated platform or version string
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LITERAL = re.compile(r"\{'\w+': ")
 
 
 def english_prose(html: str) -> list[str]:
     """Visible prose blocks of a page that are mostly English words (code, math and furniture left out)."""
     article = article_of(html)
-    for node in article.select(NOT_PROSE + ", .kf-untranslated, .md-source-file, .kf-notebook-links"):
+    for node in article.select(NOT_PROSE + ", .kf-untranslated, .md-source-file, .kf-notebook-links, .footnote"):
         node.decompose()
+    for heading in article.select("h2[id^=reference]"):  # citations (authors, titles, venues) stay as published
+        for sibling in list(heading.find_next_siblings()):
+            if sibling.name == "h2":
+                break
+            sibling.decompose()
     found = []
     for block in article.select(PROSE_BLOCKS):
         if block.find(PROSE_BLOCKS.split(", ")):
             continue  # the innermost block speaks for itself
         text = re.sub(r"\s+", " ", block.get_text(" ")).strip()
-        words, han = _LATIN_WORD.findall(text), _CJK.findall(text)
+        if _LITERAL.search(text):
+            continue  # a Python value printed as it is (a dict of settings), like code
+        words, han = [t for t in text.split() if _LATIN_WORD.fullmatch(t)], _CJK.findall(text)
         if len(words) >= 4 and sum(map(len, words)) > 2 * len(han):
             found.append(text[:100])
     return found
@@ -285,7 +295,9 @@ def test_english_prose_check_catches_a_missed_translation() -> None:
     page = (
         "<article><h1>参数量</h1><p>这是中文，<code>Conv2D(64, (3, 3))</code> 不算。</p>"
         "<table><tr><th>layer with many filters</th></tr></table>"
-        "<p>This paragraph was left in English by mistake.</p></article>"
+        "<p>This paragraph was left in English by mistake.</p><p>{'max_epochs': 12, 'shift': 0, 'dropout': 0.0}</p>"
+        '<h2 id="references">参考文献</h2><ul><li>K. He, X. Zhang. Deep Residual Learning for Images.</li></ul>'
+        "</article>"
     )
     assert english_prose(page) == ["layer with many filters", "This paragraph was left in English by mistake."]
 

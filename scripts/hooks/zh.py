@@ -45,6 +45,7 @@ NOTICE = (
     "欢迎按 CONTRIBUTING.md 中“添加或翻译页面”一节补上中文。"
 )
 NOTEBOOK_LINK_TEXT = {"Download the notebook": "下载笔记本", "Open in Colab": "在 Colab 中打开"}
+NOTEBOOK_SUMMARY = ("<summary>Show code</summary>", "<summary>显示代码</summary>")  # hide-input cells (kf_notebook)
 
 log = logging.getLogger("mkdocs.hooks.kf.zh")
 
@@ -417,7 +418,7 @@ def on_page_content(html_text, page, config, files):
     if 'class="kf-notebook-links"' in html_text:
         html_text = zh_notebook_links(html_text)
     if page.file.src_uri.endswith(".py"):
-        html_text = notebook_heading_ids(html_text, page)
+        html_text = notebook_heading_ids(html_text, page).replace(*NOTEBOOK_SUMMARY)
     return html_text
 
 

@@ -63,6 +63,7 @@ def chinese_sources() -> dict[str, str]:
         sources[str(path.relative_to(ROOT))] = without_code(text)
     for path in sorted(CATALOGS.rglob("*.yml")):
         sources[str(path.relative_to(ROOT))] = catalog_text(path)
+    sources["i18n/terms.yml (the Chinese glossary)"] = "\n".join(without_code(e["zh_def"]) for e in TERMS)
     return sources
 
 
@@ -181,6 +182,6 @@ def test_built_chinese_pages_use_the_standard_renderings(built_zh_site: Path) ->
             continue
         for node in article.select("pre, code, .katex, .arithmatex"):
             node.decompose()  # code and math stay English
-        page = str(path.parent.relative_to(built_zh_site)) or "index"
+        page = path.parent.relative_to(built_zh_site).as_posix().replace(".", "index")
         problems += [f"zh/{page}: {word!r} for {term!r}" for term, word in nonstandard_uses(text_of(article))]
     assert not problems, "\n".join(problems)

@@ -29,7 +29,8 @@ def load_terms(path: Path = TERMS) -> list[dict]:
         raise TermListError(f"{path}: expected a non-empty YAML list of terms")
     seen: set[str] = set()
     for number, entry in enumerate(entries, 1):
-        where = f"{path}, entry {number} ({entry.get('en', '?') if isinstance(entry, dict) else entry!r})"
+        name = entry.get("en", "?") if isinstance(entry, dict) else repr(entry)
+        where = f"{path}, entry {number} ({name})"
         if not isinstance(entry, dict):
             raise TermListError(f"{where}: expected a mapping with {', '.join(REQUIRED)}")
         missing = [key for key in REQUIRED if key not in entry]

@@ -40,10 +40,11 @@ serve: $(STAMP)
 	@test -n "$(MKDOCS_CONFIG)" || { echo "error: KF_LANG=$(KF_LANG): use KF_LANG=en or KF_LANG=zh"; exit 1; }
 	$(BIN)/mkdocs serve --livereload --strict -a $(HOST) -f $(MKDOCS_CONFIG)
 
-# English into site/, then Chinese into site/zh/ (the English build empties site/ first).
+# English into site/, then Chinese into site/zh/ (the English build empties site/ first). The Chinese
+# build runs no code: KF_CACHE_REQUIRE=1 makes it fail on any block the English build did not cache.
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
-	$(BIN)/mkdocs build --strict -f mkdocs.zh.yml
+	KF_CACHE_REQUIRE=1 $(BIN)/mkdocs build --strict -f mkdocs.zh.yml
 
 test: $(STAMP)
 	$(FETCH_ACTIONLINT)

@@ -90,9 +90,12 @@ def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.Complete
 
 @pytest.fixture(scope="session")
 def built_zh_site(built_site: Path) -> Path:
-    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`)."""
+    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`).
+
+    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
+    """
     out = built_site / "zh"
     if not (out / "index.html").is_file():
-        done = mkdocs_build_zh(ROOT, out)
+        done = mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1")
         assert done.returncode == 0, f"mkdocs build --strict -f mkdocs.zh.yml failed:\n{done.stdout}\n{done.stderr}"
     return out

@@ -194,17 +194,26 @@ def frozen_wall_seconds(project: Path) -> tuple[float, int, list[tuple[str, floa
     return sum(s for _, s in per_job), len(per_job), per_job
 
 
-def frozen_records(results: Path) -> dict[str, dict]:
-    """Each committed result file under results/, provenance (date, machine, wall time) left out."""
-    records = {}
-    for path in sorted(results.glob("*/*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record.pop("provenance", None)
-        records[f"{path.parent.name}/{path.stem}"] = record
-    return records
+def without_timings(record: object) -> object:
+    """A result record without its measurements of time (provenance, and every key naming seconds)."""
+    if isinstance(record, dict):
+        return {
+            key: without_timings(value) for key, value in record.items() if key != "provenance" and "seconds" not in key
+        }
+    if isinstance(record, list):
+        return [without_timings(item) for item in record]
+    return record
 
 
-def differing_results(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
+def frozen_records(results: Path) -> dict[str, object]:
+    """Each committed result file under results/, its timings left out: what a retrain must reproduce."""
+    return {
+        f"{path.parent.name}/{path.stem}": without_timings(json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(results.glob("*/*.json"))
+    }
+
+
+def differing_results(before: dict[str, object], after: dict[str, object]) -> list[str]:
     """Names of the jobs whose retrained record (key, metrics, curves) differs from the committed one."""
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_build import largest_page
+from bench_build import differing_results, largest_page, without_timings
 from conftest import ROOT
 
 
@@ -37,3 +37,12 @@ def test_bad_repeat_is_refused_before_any_work() -> None:
             [sys.executable, str(ROOT / "scripts" / "bench_build.py"), "--help"], capture_output=True, text=True
         ).stdout
     )
+
+
+def test_a_retrain_is_compared_without_its_timings() -> None:
+    committed = {"training/a": {"result": {"accuracy": 0.97, "seconds": 80.0, "history": {"seconds": [6.5, 3.7]}}}}
+    retrained = {"training/a": {"result": {"accuracy": 0.97, "seconds": 91.2, "history": {"seconds": [7.0, 3.1]}}}}
+    assert differing_results(without_timings(committed), without_timings(retrained)) == []
+    retrained["training/a"]["result"]["accuracy"] = 0.96
+    assert differing_results(without_timings(committed), without_timings(retrained)) == ["training/a"]
+    assert differing_results({"training/a": {}}, {}) == ["training/a"]  # a job missing after the retrain

@@ -363,6 +363,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per build/serve figure (median reported)")
     parser.add_argument("--skip-full", action="store_true", help="do not time the full test suite (the long one)")
     parser.add_argument("--weights-only", action="store_true", help="only the page weights, no build timings")
+    parser.add_argument("--skip-weights", action="store_true", help="do not measure the page weights (Chromium)")
     parser.add_argument(
         "--experiments-from-scratch",
         action="store_true",
@@ -432,8 +433,9 @@ def main() -> None:
         print(note)
     if args.skip_full:
         print("full test suite: skipped (--skip-full)")
-    with tempfile.TemporaryDirectory() as tmp:
-        weights(copy_project(Path(tmp) / "project"))
+    if not args.skip_weights:
+        with tempfile.TemporaryDirectory() as tmp:
+            weights(copy_project(Path(tmp) / "project"))
 
 
 def weights(project: Path) -> None:

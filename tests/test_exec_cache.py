@@ -242,9 +242,8 @@ def test_a_warm_build_runs_nothing_and_writes_the_pages_a_cold_build_wrote(tmp_p
     (cold_reused, cold_ran), (warm_reused, warm_ran) = (
         map(int, SUMMARY.search(b.stderr).groups()) for b in (cold, warm)
     )
-    assert cold_reused == 0
-    assert cold_ran > 100
-    assert (warm_reused, warm_ran) == (cold_ran, 0)
+    assert cold_ran > 100  # cold_reused counts blocks whose code chain another page already ran in this build
+    assert (warm_reused, warm_ran) == (cold_reused + cold_ran, 0)
     assert NOTEBOOKS.search(cold.stderr).groups() == ("0", "4")
     assert NOTEBOOKS.search(warm.stderr).groups() == ("4", "0")
     pages = sorted((tmp_path / "cold").rglob("*.html"))

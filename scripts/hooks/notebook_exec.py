@@ -42,6 +42,7 @@ from shared import (
     execution_enabled,
     filter_output,
     notebook_source,
+    scripts_on_path,
 )
 
 LOG = logging.getLogger("mkdocs.hooks.kf.notebook_exec")
@@ -226,13 +227,27 @@ class JupytextWithOutputs(types.ModuleType):
         return getattr(self.real, name)
 
     def read(self, path, *args, **kwargs):
-        """The executed notebook registered for path while a page renders, else jupytext's own read."""
+        """The executed notebook registered for path while a page renders, else jupytext's own; stable cell ids."""
         found = ExecutedNotebooks.get(path) if self.rendering else None
-        return copy.deepcopy(found) if found is not None else self.real.read(path, *args, **kwargs)
+        return with_stable_ids(copy.deepcopy(found) if found is not None else self.real.read(path, *args, **kwargs))
+
+
+def with_stable_ids(notebook):
+    """notebook with each cell's id made from its place and source, as its committed twin has them.
+
+    jupytext gives a .py notebook's cells new random ids on every read, and nbconvert writes them into
+    the page (id="cell-id=..."): without this, two renders of the same notebook differ.
+    """
+    scripts_on_path()
+    from paired_notebooks import cell_id
+
+    for index, cell in enumerate(notebook.cells):
+        cell.id = cell_id(index, cell.source)
+    return notebook
 
 
 def hand_outputs_to_mkdocs_jupyter(config) -> bool:
-    """Turn mkdocs-jupyter's own execution off and make its nb2html read notebooks through JupytextWithOutputs."""
+    """Make mkdocs-jupyter's nb2html read notebooks through JupytextWithOutputs; False without mkdocs-jupyter."""
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is None:
         return False
@@ -251,7 +266,6 @@ def hand_outputs_to_mkdocs_jupyter(config) -> bool:
                 proxy.rendering = False
 
         convert.nb2html = nb2html_with_outputs
-    plugin.config["execute"] = False
     return True
 
 
@@ -262,7 +276,10 @@ def on_config(config):
     """With execution and the cache on, this hook executes notebook pages and mkdocs-jupyter only renders them."""
     ExecutedNotebooks.clear()
     STATE["cache"] = None
-    if execution_enabled() and cache_enabled() and hand_outputs_to_mkdocs_jupyter(config):
+    if not hand_outputs_to_mkdocs_jupyter(config):
+        return config
+    if execution_enabled() and cache_enabled():
+        config.plugins["mkdocs-jupyter"].config["execute"] = False
         root = Project.root or Path(config["config_file_path"]).resolve().parent
         STATE["cache"] = NotebookCache(cache_dir(root), cache_required())
     return config

@@ -104,6 +104,7 @@ def test_measured_text_is_wrapped_and_escaped() -> None:
 def test_machine_facts_name_cores_and_tensorflow() -> None:
     facts = timing.machine_facts()
     assert int(facts["logical cores usable"]) >= 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", facts["measured at"])  # a cached timing says when
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", facts["TensorFlow"])
 
 

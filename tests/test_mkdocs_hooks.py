@@ -1,4 +1,4 @@
-"""scripts/mkdocs_hooks.py: shared notebook CSS, and the serve-only cache of unchanged pages."""
+"""The build layer in scripts/hooks/: shared notebook CSS, KaTeX only where there is math, the serve-only render cache."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-import mkdocs_hooks
-from mkdocs_hooks import (
-    SHARED_STYLE_DIR,
-    SHARED_STYLE_MIN_BYTES,
-    ServeRenderCache,
-    add_math_assets,
-    inputs_digest,
-    prune_css,
-    share_large_styles,
-)
+from hooks import serve_cache
+from hooks.math import add_math_assets
+from hooks.notebook_css import SHARED_STYLE_DIR, SHARED_STYLE_MIN_BYTES, prune_css, share_large_styles
+from hooks.serve_cache import ServeRenderCache, inputs_digest
 
 BIG_CSS = ".jp-Cell{color:red}" * (SHARED_STYLE_MIN_BYTES // 10)
 SMALL_CSS = "pre { line-height: 125%; }"
@@ -104,10 +98,10 @@ PAGES = ["index.md", "experiments/x.py"]
     ("edit", "changes"),
     [
         ("docs/index.md", False),  # the page's own Markdown is in its key, not in the shared digest
-        ("snippets/a.py", True),
-        ("templates/page.md", True),
-        ("scripts/new_page.py", True),  # the write-a-page page runs it
-        ("data/d.txt", True),
+        ("snippets/a.py", False),  # what a page reads is followed page by page (below)
+        ("templates/page.md", False),
+        ("scripts/new_page.py", True),  # the hooks, and tools pages run
+        ("data/d.txt", False),
         ("docs/experiments/x.py", True),  # the decision guide quotes the notebooks' results
         ("mkdocs.yml", True),
     ],
@@ -171,6 +165,25 @@ def test_a_page_is_reused_only_with_the_same_markdown_and_inputs() -> None:
     assert not cache.reuse(rendered_page(), "# Parameters\n")
 
 
+def test_a_page_is_rendered_again_only_when_a_file_its_render_read_changed(tmp_path: Path) -> None:
+    from recording import Digests
+
+    root = small_project(tmp_path)
+    cache, files = ServeRenderCache(), FakeFiles("parameters.md", "index.md")
+    cache.enabled, cache.inputs, cache.root, cache.digests = True, "inputs-1", root, Digests(root)
+    reader, other = rendered_page("parameters.md"), rendered_page("index.md")
+    reader.links_to_anchors = other.links_to_anchors = {}
+    assert not cache.reuse(reader, "# Parameters\n")
+    (root / "snippets" / "a.py").read_text(encoding="utf-8")  # what pymdownx.snippets does for the page
+    cache.restore_or_save("<p>a</p>", reader, files)
+    assert not cache.reuse(other, "# Home\n")
+    cache.restore_or_save("<p>home</p>", other, files)
+    (root / "snippets" / "a.py").write_text("# edited\n", encoding="utf-8")
+    cache.digests = Digests(root)  # a new build
+    assert not cache.reuse(rendered_page("parameters.md"), "# Parameters\n")
+    assert cache.reuse(rendered_page("index.md"), "# Home\n")
+
+
 def test_a_render_that_warned_is_never_reused() -> None:
     cache, files = ServeRenderCache(), FakeFiles("parameters.md")
     cache.enabled = True
@@ -185,14 +198,14 @@ def test_builds_never_reuse_and_serve_can_opt_out(monkeypatch: pytest.MonkeyPatc
     cache = ServeRenderCache()
     assert not cache.enabled  # `mkdocs build` (CI, deploy, tests) renders every page
     assert not cache.reuse(rendered_page(), "# P\n")
-    monkeypatch.setattr(mkdocs_hooks, "SERVE_CACHE", cache)
-    mkdocs_hooks.on_startup("serve", dirty=False)
+    monkeypatch.setattr(serve_cache, "SERVE_CACHE", cache)
+    serve_cache.on_startup("serve", dirty=False)
     assert cache.enabled
     monkeypatch.setenv("KF_SERVE_CACHE", "0")
-    mkdocs_hooks.on_startup("serve", dirty=False)
+    serve_cache.on_startup("serve", dirty=False)
     assert not cache.enabled
     monkeypatch.delenv("KF_SERVE_CACHE")
-    mkdocs_hooks.on_startup("build", dirty=False)
+    serve_cache.on_startup("build", dirty=False)
     assert not cache.enabled
 
 

@@ -631,46 +631,6 @@ def remove_unpruned_notebook_css() -> None:
         _UNPRUNED_FILES.pop().unlink(missing_ok=True)
 
 
-# --- Math: KaTeX only on pages that have math (issue 15) ---
-
-MATH_MARKER = 'class="arithmatex"'  # pymdownx.arithmatex wraps all inline and display math in this
-MATH_STYLES = ("assets/vendor/katex/katex.min.css",)
-MATH_SCRIPTS = (
-    "assets/vendor/katex/katex.min.js",
-    "assets/vendor/katex/contrib/auto-render.min.js",
-    "assets/javascripts/katex-init.js",
-)
-
-
-def _insert_before_first(output: str, tag: str, urls: list[str], fallback: str, addition: str) -> str:
-    """Insert addition before the first `<tag ...="url"` of urls found in output, else before fallback."""
-    for url in urls:
-        found = re.search(rf'<{tag}\b[^>]*(?:src|href)="{re.escape(url)}"', output)
-        if found:
-            return output[: found.start()] + addition + output[found.start() :]
-    head, marker, tail = output.rpartition(fallback)
-    return head + addition + marker + tail if marker else output
-
-
-def add_math_assets(output: str, page_url: str, extra_css: list[str], extra_javascript: list[str]) -> str:
-    """Add KaTeX's stylesheet and scripts to a page that has math; leave a page without math as it is.
-
-    They go just before the site's own extra CSS and scripts, where mkdocs.yml used to list them, so
-    the cascade and the order in which scripts subscribe to Material's page events stay the same.
-    """
-    if MATH_MARKER not in output:
-        return output
-    from mkdocs.utils import get_relative_url
-
-    def urls(paths) -> list[str]:
-        return [html.escape(get_relative_url(str(path), page_url)) for path in paths]
-
-    styles = "".join(f'<link rel="stylesheet" href="{url}">' for url in urls(MATH_STYLES))
-    scripts = "".join(f'<script src="{url}"></script>' for url in urls(MATH_SCRIPTS))
-    output = _insert_before_first(output, "link", urls(extra_css), "</head>", styles)
-    return _insert_before_first(output, "script", urls(extra_javascript), "</body>", scripts)
-
-
 def on_post_page(output: str, page, config):
     """Write a notebook page's .ipynb next to its HTML, so the download link works (the site only, never docs/)."""
     if notebook_source(page) and page.file.abs_src_path and page.file.abs_dest_path:
@@ -683,4 +643,4 @@ def on_post_page(output: str, page, config):
             target.write_text(paired_notebook(source, *repository(config)), encoding="utf-8")
     if config.get("site_dir"):
         output = prune_notebook_styles(output, page.url, config["site_dir"])
-    return add_math_assets(output, page.url, config.get("extra_css") or [], config.get("extra_javascript") or [])
+    return output

@@ -101,10 +101,15 @@ def test_without_node_the_build_says_what_is_missing(renderer, monkeypatch) -> N
         renderer.render_page(INLINE, "docs/x.md")
 
 
-def test_a_page_with_math_links_only_the_katex_stylesheet() -> None:
-    out = math_hook.add_math_styles(f"<html>{PAGE_HEAD}<body>{INLINE}</body></html>", "parameters/", EXTRA_CSS)
+def test_a_page_with_math_links_only_the_katex_stylesheet_and_preloads_its_fonts(renderer) -> None:
+    page = renderer.render_page(f"<html>{PAGE_HEAD}<body>{INLINE}</body></html>", "parameters/")
+    out = math_hook.add_math_styles(page, "parameters/", EXTRA_CSS)
     assert out.index('href="../assets/vendor/katex/katex.min.css"') < out.index("extra.css")
     assert "<script" not in out
+    preloaded = re.findall(r'<link rel="preload" href="\.\./assets/vendor/katex/fonts/([\w-]+\.woff2)" as="font"', out)
+    assert preloaded == ["KaTeX_Main-Regular.woff2", "KaTeX_Math-Italic.woff2"]
+    for font in preloaded:
+        assert (ROOT / "docs" / "assets" / "vendor" / "katex" / "fonts" / font).is_file()
 
 
 def test_a_page_without_math_is_left_alone() -> None:

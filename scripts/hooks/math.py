@@ -24,6 +24,13 @@ KATEX_DIR = Path(__file__).resolve().parents[1] / "katex"
 KATEX_JS = KATEX_DIR / "katex.min.js"  # vendored by scripts/vendor_katex.py; never shipped to the browser
 RENDERER = KATEX_DIR / "render.cjs"
 MATH_STYLES = ("assets/vendor/katex/katex.min.css",)  # the fonts sit next to it, under fonts/
+# Fonts nearly every formula uses, fetched with the page instead of after the stylesheet is applied: the
+# formulas then get their real widths before the first paint instead of moving when the fonts arrive.
+# Main-Regular draws digits, operators and \text; Math-Italic the variables (class "mathnormal").
+PRELOADED_FONTS = {
+    "assets/vendor/katex/fonts/KaTeX_Main-Regular.woff2": 'class="katex"',
+    "assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2": "mathnormal",
+}
 CACHE_SUBDIR = Path(".cache") / "katex"
 NODE_TIMEOUT_S = 300
 
@@ -177,7 +184,7 @@ def _insert_before_first(output: str, tag: str, urls: list[str], fallback: str, 
 
 
 def add_math_styles(output: str, page_url: str, extra_css: list[str]) -> str:
-    """Add KaTeX's stylesheet to a page with math, just before the site's own extra CSS (the cascade of before)."""
+    """Add KaTeX's stylesheet (and preloads of its two main fonts) to a page with math, before the site's extra CSS."""
     if not MATH_ELEMENT.search(output):
         return output
     from mkdocs.utils import get_relative_url
@@ -185,8 +192,12 @@ def add_math_styles(output: str, page_url: str, extra_css: list[str]) -> str:
     def urls(paths) -> list[str]:
         return [html.escape(get_relative_url(str(path), page_url)) for path in paths]
 
+    fonts = [path for path, used_when in PRELOADED_FONTS.items() if used_when in output]
+    preloads = "".join(
+        f'<link rel="preload" href="{url}" as="font" type="font/woff2" crossorigin>' for url in urls(fonts)
+    )
     styles = "".join(f'<link rel="stylesheet" href="{url}">' for url in urls(MATH_STYLES))
-    return _insert_before_first(output, "link", urls(extra_css), "</head>", styles)
+    return _insert_before_first(output, "link", urls(extra_css), "</head>", preloads + styles)
 
 
 # ---- The hooks ------------------------------------------------------------------------------------------

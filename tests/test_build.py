@@ -135,16 +135,18 @@ def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
         print(f"\nserve reload: page {page_seconds:.1f} s, snippet {snippet_seconds:.1f} s, kf {shared_seconds:.1f} s")
 
 
-def test_katex_loads_on_math_pages_only(built_site: Path) -> None:
-    """KaTeX's scripts and stylesheet are on exactly the pages with math (issue 15), and math exists somewhere."""
+def test_math_is_rendered_at_build_time_and_no_page_loads_katex(built_site: Path) -> None:
+    """Math is KaTeX HTML in the built pages; only pages with math link katex.min.css; none loads a math script."""
     wrong, math_pages = [], 0
     for page in sorted(built_site.rglob("*.html")):
-        text = page.read_text(encoding="utf-8")
+        text, where = page.read_text(encoding="utf-8"), page.relative_to(built_site)
         has_math = 'class="arithmatex"' in text
         math_pages += has_math
-        for asset in ("katex.min.js", "auto-render.min.js", "katex-init.js", "katex.min.css"):
-            if (asset in text) != has_math:
-                where = page.relative_to(built_site)
-                wrong.append(f"{where}: {'math without' if has_math else 'no math but loads'} {asset}")
+        if ("katex.min.css" in text) != has_math:
+            wrong.append(f"{where}: {'math without' if has_math else 'no math but loads'} katex.min.css")
+        wrong += [f"{where}: loads {script}" for script in re.findall(r"<script[^>]*(?:katex|auto-render)[^>]*>", text)]
+        unrendered = re.findall(r'class="arithmatex">(?!<span><span class="katex)(.{0,40})', text)
+        wrong += [f"{where}: math left as source: {source}" for source in unrendered]
     assert math_pages, "no page has math: the check checked nothing"
     assert not wrong, wrong
+    assert not list(built_site.rglob("katex*.js")) + list(built_site.rglob("auto-render*")), "math scripts shipped"

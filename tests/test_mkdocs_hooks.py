@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 
 from hooks import serve_cache
-from hooks.math import add_math_assets
 from hooks.notebook_css import SHARED_STYLE_DIR, SHARED_STYLE_MIN_BYTES, prune_css, share_large_styles
 from hooks.serve_cache import ServeRenderCache, inputs_digest
 
@@ -207,45 +206,6 @@ def test_builds_never_reuse_and_serve_can_opt_out(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("KF_SERVE_CACHE")
     serve_cache.on_startup("build", dirty=False)
     assert not cache.enabled
-
-
-# ---- KaTeX only where there is math (add_math_assets) ----------------------------------------------------
-
-MATH_PAGE_HEAD = '<head><link rel="stylesheet" href="../assets/stylesheets/extra.css"></head>'
-MATH_PAGE_BODY = (
-    '<body>{content}<script src="../b.js"></script><script src="../assets/javascripts/a11y.js"></script></body>'
-)
-
-
-def page_html(content: str) -> str:
-    """A built page in the shape Material writes: extra CSS in the head, extra scripts after its bundle."""
-    return "<html>" + MATH_PAGE_HEAD + MATH_PAGE_BODY.format(content=content) + "</html>"
-
-
-def with_math_assets(content: str) -> str:
-    """add_math_assets on a page at parameters/ with the site's extra CSS and JavaScript."""
-    return add_math_assets(
-        page_html(content), "parameters/", ["assets/stylesheets/extra.css"], ["assets/javascripts/a11y.js"]
-    )
-
-
-def test_a_page_without_math_gets_no_katex() -> None:
-    plain = page_html("<p>No formulas here, only 3×3.</p>")
-    assert with_math_assets("<p>No formulas here, only 3×3.</p>") == plain
-
-
-def test_a_math_page_gets_katex_before_the_sites_own_css_and_scripts() -> None:
-    out = with_math_assets('<p><span class="arithmatex">\\(k^2\\)</span></p>')
-    assert out.index('href="../assets/vendor/katex/katex.min.css"') < out.index("extra.css")
-    katex, init = out.index('src="../assets/vendor/katex/katex.min.js"'), out.index("katex-init.js")
-    assert out.index("../b.js") < katex < out.index("auto-render.min.js") < init < out.index("a11y.js")
-    assert out.count("<script") == 5
-
-
-def test_math_assets_fall_back_to_the_end_of_head_and_body() -> None:
-    out = add_math_assets('<html><head></head><body><div class="arithmatex">x</div></body></html>', "", [], [])
-    assert re.search(r'katex\.min\.css"></head>', out)
-    assert re.search(r'katex-init\.js"></script></body>', out)
 
 
 # ---- Notebook CSS pruned to the rules a page uses (prune_css) ---------------------------------------------

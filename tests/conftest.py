@@ -1,4 +1,10 @@
-"""Shared fixtures: the project root, a strict build of the site, and copies of the project."""
+"""Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
+
+Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`). Tests that need
+no site build run first, so one worker builds the site while the others keep testing; the build is
+shared through a file lock (build_once), never repeated per worker; a module whose tests share a
+module-scoped fixture stays on one worker (an xdist_group per module), so that fixture runs once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -24,6 +31,12 @@ for key, value in {
 
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
+# The build caches under .cache/ are keyed by content, never by path (experiments, receptive-field models,
+# notebook pages, executed blocks), so a copy can start from the working tree's. This lock keeps a copy from
+# reading them while a build of the working tree writes them.
+CACHE = ROOT / ".cache"
+CACHE_LOCK = CACHE / "tests-build.lock"
+SITE_FIXTURES = {"built_site", "warm_project"}  # tests that wait for the session's build
 
 
 def in_ci() -> bool:
@@ -41,18 +54,22 @@ def require(condition: bool, what: str) -> None:
 
 def mkdocs_build(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build --strict` on a project folder; return the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=900,
-    )
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
+    run = {"cwd": project, "capture_output": True, "text": True, "env": {**os.environ, **env}, "timeout": 900}
+    if project.resolve() != ROOT:
+        return subprocess.run(command, **run)
+    with cache_lock():  # the working tree's caches: no copy reads them half-written
+        return subprocess.run(command, **run)
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy the parts of the project a build needs into dest (no .venv, no site)."""
+def cache_lock() -> FileLock:
+    """The lock on the working tree's build caches, shared by every test process (and pytest-xdist worker)."""
+    CACHE.mkdir(exist_ok=True)
+    return FileLock(str(CACHE_LOCK))
+
+
+def copy_project(dest: Path, caches: bool = False) -> Path:
+    """Copy the parts of the project a build needs into dest (no .venv, no site); with caches, its build caches too."""
     dest.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
         source = ROOT / part
@@ -60,16 +77,66 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
         elif source.exists():
             shutil.copy(source, dest / part)
-    trained = ROOT / ".cache" / "experiments"  # keyed by content, not path: a copy reuses it instead of retraining
-    if trained.is_dir():
+    trained = CACHE / "experiments"  # keyed by content, not path: a copy reuses it instead of retraining
+    if caches and CACHE.is_dir():
+        with cache_lock():
+            shutil.copytree(CACHE, dest / ".cache", ignore=shutil.ignore_patterns("log.jsonl", "*.lock"))
+    elif trained.is_dir():
         shutil.copytree(trained, dest / ".cache" / "experiments", ignore=shutil.ignore_patterns("log.jsonl"))
     return dest
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this run sees: the run's base temp folder (the parent of each worker's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_once(shared: Path, name: str, project: Path = ROOT, **env: str) -> Path:
+    """Build project strictly into shared/name once per test run, however many workers ask; the same failure for all."""
+    out, done, failed = shared / name, shared / f"{name}.built", shared / f"{name}.failed"
+    with FileLock(str(shared / f"{name}.lock")):
+        if failed.exists():
+            pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
+        if not done.exists():
+            built = mkdocs_build(project, out, **env)
+            if built.returncode != 0:
+                failed.write_text(f"mkdocs build --strict failed:\n{built.stdout}\n{built.stderr}", encoding="utf-8")
+                pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built once, strictly, from the working tree."""
-    out = tmp_path_factory.mktemp("site")
-    done = mkdocs_build(ROOT, out)
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
-    return out
+    """The site built once per test run, strictly, from the working tree (one build for all xdist workers)."""
+    return build_once(shared_folder(tmp_path_factory), "site")
+
+
+@pytest.fixture
+def warm_project(tmp_path: Path, built_site: Path) -> Path:
+    """A copy of the project with the caches of the session's build: its build re-runs only what the test changes."""
+    return copy_project(tmp_path / "project", caches=True)
+
+
+def needs_site(item: pytest.Item) -> bool:
+    """True when a test waits for the session's build of the site."""
+    return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    """True when a test uses a module- or class-scoped fixture (a setup that its neighbours reuse)."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    return any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values())
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run tests that need no site build first; under xdist's loadgroup, keep each module's shared fixtures on one worker."""
+    items.sort(key=needs_site)  # stable: the order within each part is kept
+    if not getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
+        return
+    for item in items:
+        if shares_a_module_fixture(item):
+            group = item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
+            item.add_marker(pytest.mark.xdist_group(group))

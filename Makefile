@@ -39,7 +39,7 @@ build: $(STAMP)
 # module's shared fixtures on one worker; the site is built once for all of them (tests/conftest.py).
 # --durations=10 lists the ten slowest tests at the end.
 PYTEST_WORKERS ?= auto
-PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup --durations=10
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=10
 
 test: $(STAMP)
 	$(FETCH_ACTIONLINT)

@@ -2,7 +2,7 @@
 
 Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`). Tests that need
 no site build run first, so one worker builds the site while the others keep testing; the build is
-shared through a file lock (build_once), never repeated per worker; a module whose tests share a
+shared through a file lock (shared_build.build_once), never repeated per worker; a module whose tests share a
 module-scoped fixture stays on one worker (an xdist_group per module), so that fixture runs once.
 """
 
@@ -12,10 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from shared_build import build_once, shared_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -86,31 +88,10 @@ def copy_project(dest: Path, caches: bool = False) -> Path:
     return dest
 
 
-def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder every pytest-xdist worker of this run sees: the run's base temp folder (the parent of each worker's)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-def build_once(shared: Path, name: str, project: Path = ROOT, **env: str) -> Path:
-    """Build project strictly into shared/name once per test run, however many workers ask; the same failure for all."""
-    out, done, failed = shared / name, shared / f"{name}.built", shared / f"{name}.failed"
-    with FileLock(str(shared / f"{name}.lock")):
-        if failed.exists():
-            pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
-        if not done.exists():
-            built = mkdocs_build(project, out, **env)
-            if built.returncode != 0:
-                failed.write_text(f"mkdocs build --strict failed:\n{built.stdout}\n{built.stderr}", encoding="utf-8")
-                pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
-            done.touch()
-    return out
-
-
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once per test run, strictly, from the working tree (one build for all xdist workers)."""
-    return build_once(shared_folder(tmp_path_factory), "site")
+    return build_once(shared_folder(request.config, tmp_path_factory), "site", lambda out: mkdocs_build(ROOT, out))
 
 
 @pytest.fixture
@@ -130,13 +111,30 @@ def shares_a_module_fixture(item: pytest.Item) -> bool:
     return any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values())
 
 
+def xdist_group(item: pytest.Item) -> str | None:
+    """The group that keeps a test on one worker with its module's neighbours, when they share a fixture."""
+    if not shares_a_module_fixture(item):
+        return None
+    return item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run tests that need no site build first; under xdist's loadgroup, keep each module's shared fixtures on one worker."""
-    items.sort(key=needs_site)  # stable: the order within each part is kept
-    if not getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
-        return
-    for item in items:
-        if shares_a_module_fixture(item):
-            group = item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
-            item.add_marker(pytest.mark.xdist_group(group))
+    """Order the run for two or more workers, and under xdist's loadgroup keep each module's shared fixtures on one.
+
+    Tests that need no site build come first, so one worker builds the site while the others keep testing. Then,
+    longest first: tests that build a copy of the project, then groups by size, then single tests.
+    """
+    groups = {item.nodeid: xdist_group(item) for item in items}
+    sizes = Counter(groups.values())
+
+    keys: dict[str, tuple[bool, bool, int]] = {}
+    for item in items:  # a group is placed by its first test, so it stays in one piece
+        group = groups[item.nodeid]
+        key = (needs_site(item), "warm_project" not in item.fixturenames, -(sizes[group] if group else 1))
+        keys[item.nodeid] = keys.setdefault(group, key) if group else key
+    items.sort(key=lambda item: keys[item.nodeid])  # stable: the order within a group is kept
+    if getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
+        for item in items:
+            if groups[item.nodeid]:
+                item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))

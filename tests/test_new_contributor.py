@@ -20,7 +20,11 @@ NAME = "my_first_page"
 def test_new_page_builds_shows_its_output_and_passes_its_own_test(warm_project: Path, tmp_path: Path) -> None:
     project = warm_project  # with the session build's caches: only the new page's code runs
     (project / "tests").mkdir()
-    for helper in ("conftest.py", "built_pages.py"):  # what a generated test imports besides the page's snippet
+    for helper in (
+        "conftest.py",
+        "shared_build.py",
+        "built_pages.py",
+    ):  # what a generated test imports, with the snippet
         shutil.copy(ROOT / "tests" / helper, project / "tests" / helper)
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")  # pytest's markers and options
 

@@ -232,8 +232,8 @@ def test_the_lint_check_catches_a_line_that_grows_with_the_name(tmp_path: Path) 
     """The checks above can fail: the old snippet docstring passes for a short name, not for the longest."""
     templates = python_templates()
     templates["snippets/NAME.py"] = (
-        '"""NAME: what one Conv2D layer costs, computed with Keras (template: replace with your computation)."""\n'
-        + templates["snippets/NAME.py"].split('"""', 2)[2]
+        '"""NAME: what one Conv2D layer costs, computed with Keras (template: replace with your computation)."""\n\n'
+        + templates["snippets/NAME.py"].split('"""', 2)[2].lstrip("\n")
     )
     assert lint_generated_trios(["a"], tmp_path / "short", templates) == ""
     assert "E501" in lint_generated_trios(["x" * 40], tmp_path / "long", templates)

@@ -38,9 +38,10 @@ from kf.facts import seed_facts
 from kf.render import num
 
 seed = seed_facts()
-macs = seed.large.macs_valid
-print(f"multiply-adds of {seed.large.name}: {num(macs)} ({num(macs / 1_000_000)} million)")
-print(f"its parameters over those of {seed.small.name}: {num(seed.ratio('params'))}")
+macs = seed.large.macs_valid  # of the 7×7 layer
+print("multiply-adds:", num(macs))
+print("in millions:  ", num(macs / 1_000_000))
+print("7×7 ÷ 3×3 params:", num(seed.ratio("params")))
 # --8<-- [end:num]
 
 # --8<-- [start:shape]

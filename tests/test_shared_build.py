@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -24,33 +23,44 @@ sys.path.insert(0, {tests!r})
 from shared_build import build_once, shared_folder
 
 
-def build(out: Path) -> subprocess.CompletedProcess:
-    with open(os.environ["BUILD_LOG"], "a", encoding="utf-8") as log:
-        log.write(os.environ.get("PYTEST_XDIST_WORKER", "no worker") + "\\n")
-    out.mkdir()
-    (out / "index.html").write_text("built", encoding="utf-8")
-    return subprocess.CompletedProcess([], int(os.environ["BUILD_EXIT"]), "the build's output", "its errors")
+def builder(exit_code: int):
+    def build(out: Path) -> subprocess.CompletedProcess:
+        with open(os.environ["BUILD_LOG"], "a", encoding="utf-8") as log:
+            log.write(out.name + " " + os.environ.get("PYTEST_XDIST_WORKER", "none") + "\\n")
+        out.mkdir()
+        (out / "index.html").write_text("built", encoding="utf-8")
+        return subprocess.CompletedProcess([], exit_code, "the build's output", "its errors")
+
+    return build
 
 
 @pytest.fixture(scope="session")
 def site(request, tmp_path_factory):
-    return build_once(shared_folder(request.config, tmp_path_factory), "site", build)
+    return build_once(shared_folder(request.config, tmp_path_factory), "site", builder(0))
+
+
+@pytest.fixture(scope="session")
+def broken(request, tmp_path_factory):
+    return build_once(shared_folder(request.config, tmp_path_factory), "broken", builder(1))
 """
 INNER_TESTS = "".join(
-    f"def test_{i}(site):\n    assert (site / 'index.html').read_text(encoding='utf-8') == 'built'\n\n\n"
-    for i in range(8)
+    f"def test_{fixture}_{i}({fixture}):\n    assert ({fixture} / 'index.html').read_text(encoding='utf-8') == 'built'\n\n\n"
+    for i in range(4)
+    for fixture in ("site", "broken")
 )
 
 
-def run_two_workers(folder: Path, build_exit: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """Run eight tests that all need the site on two xdist workers; return pytest's result and who built."""
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Eight tests on two xdist workers, half needing a build that works, half one that fails; pytest's result, builds."""
+    folder = tmp_path_factory.mktemp("two_workers")
     suite = folder / "suite"
     suite.mkdir()
     (suite / "conftest.py").write_text(INNER_CONFTEST.format(tests=str(ROOT / "tests")), encoding="utf-8")
     (suite / "test_site.py").write_text(INNER_TESTS, encoding="utf-8")
     log = folder / "builds.log"
     log.touch()
-    env = {**os.environ, "BUILD_LOG": str(log), "BUILD_EXIT": str(build_exit)}
+    env = {**os.environ, "BUILD_LOG": str(log)}
     command = [
         sys.executable,
         "-m",
@@ -64,23 +74,24 @@ def run_two_workers(folder: Path, build_exit: int) -> tuple[subprocess.Completed
         str(folder / "t"),
     ]
     done = subprocess.run(command, cwd=suite, env=env, capture_output=True, text=True, timeout=300)
-    return done, log.read_text(encoding="utf-8").split()
+    return done, log.read_text(encoding="utf-8").splitlines()
 
 
-def test_two_workers_share_one_build(tmp_path: Path) -> None:
-    done, builders = run_two_workers(tmp_path, build_exit=0)
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert "8 passed" in done.stdout
-    assert len(builders) == 1, builders
-    assert builders[0] in ("gw0", "gw1")
+def test_two_workers_share_one_build(two_workers: tuple[subprocess.CompletedProcess[str], list[str]]) -> None:
+    done, builds = two_workers
+    assert "4 passed" in done.stdout, done.stdout[-3000:]
+    assert [line.split()[0] for line in builds].count("site") == 1, builds
+    assert {line.split()[1] for line in builds} <= {"gw0", "gw1"}
 
 
-def test_a_failed_build_fails_every_test_and_is_not_retried(tmp_path: Path) -> None:
-    done, builders = run_two_workers(tmp_path, build_exit=1)
-    assert "8 errors" in done.stdout, done.stdout[-3000:]  # a fixture that fails is an error of each test
-    assert "building site failed (exit 1)" in done.stdout
+def test_a_failed_build_fails_every_test_and_is_not_retried(
+    two_workers: tuple[subprocess.CompletedProcess[str], list[str]],
+) -> None:
+    done, builds = two_workers
+    assert "4 errors" in done.stdout, done.stdout[-3000:]  # a fixture that fails is an error of each test using it
+    assert "building broken failed (exit 1)" in done.stdout
     assert "the build's output" in done.stdout
-    assert len(builders) == 1, builders
+    assert [line.split()[0] for line in builds].count("broken") == 1, builds
 
 
 def test_tests_that_need_no_site_run_first_and_groups_stay_whole(request: pytest.FixtureRequest) -> None:

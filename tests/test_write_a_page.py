@@ -41,8 +41,9 @@ PLAN = [
 # The helpers on the seed layers: 22·22·7·7·1·32 = 758,912 multiply-adds (0.76 million); 1,600 ÷ 640 = 2.5;
 # 28 − 3 + 1 = 26 and 28 − 7 + 1 = 22.
 HELPERS = [
-    "multiply-adds of Conv2D(32, (7,7)): 758,912 (0.76 million)",
-    "its parameters over those of Conv2D(64, (3,3)): 2.5",
+    "multiply-adds: 758,912",
+    "in millions: 0.76",
+    "7×7 ÷ 3×3 params: 2.5",
     "Conv2D(64, (3,3)) -> (26, 26, 64)",
     "Conv2D(32, (7,7)) -> (22, 22, 32)",
 ]

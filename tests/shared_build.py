@@ -16,9 +16,14 @@ def shared_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactor
     return base.parent if hasattr(config, "workerinput") else base  # workerinput: this process is an xdist worker
 
 
-def build_once(shared: Path, name: str, build: Callable[[Path], subprocess.CompletedProcess[str]]) -> Path:
-    """Run build(shared/name) once per test run, whoever asks first; later callers get its folder, or its failure."""
-    out, done, failed = shared / name, shared / f"{name}.built", shared / f"{name}.failed"
+def build_once(
+    shared: Path, name: str, build: Callable[[Path], subprocess.CompletedProcess[str]], out: Path | None = None
+) -> Path:
+    """Run build(out) once per test run, whoever asks first; later callers get out, or the same failure.
+
+    out defaults to shared/name; the lock and the done or failed marker are shared/name.* either way.
+    """
+    out, done, failed = out or shared / name, shared / f"{name}.built", shared / f"{name}.failed"
     with FileLock(str(shared / f"{name}.lock")):
         if not done.exists() and not failed.exists():
             finished = build(out)

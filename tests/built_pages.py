@@ -27,3 +27,11 @@ def missing_sentences(page: BeautifulSoup, sentences: list[str], punctuation: st
     """The sentences a reader would not find in the page's article (all of them, for one clear failure)."""
     text = text_of(page.find("article"), punctuation)
     return [sentence for sentence in sentences if sentence not in text]
+
+
+def table_rows(page: BeautifulSoup, column: str) -> list[list[str]]:
+    """The cell texts, row by row (header first), of the article's one table that has a column named column."""
+    tables = [t for t in page.find("article").find_all("table") if column in [text_of(th) for th in t.find_all("th")]]
+    if len(tables) != 1:
+        raise ValueError(f"{len(tables)} tables on the page have a column {column!r}; expected exactly one")
+    return [[text_of(cell) for cell in row.find_all(["th", "td"])] for row in tables[0].find_all("tr")]

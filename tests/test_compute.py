@@ -46,7 +46,7 @@ PROSE = [
     "a 3×3 output value costs only 9 MACs and a 7×7 one 49",
     "9 for the first 3×3 layer, 576 for the next layer",
 ]
-LABEL = "Measured on the machine that built this page"
+LABEL = "Measured on the machine and at the time shown"
 
 
 @pytest.mark.parametrize(("layer", "expected"), HAND_CHECKED.items())

@@ -46,13 +46,19 @@ build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 	KF_CACHE_REQUIRE=1 $(BIN)/mkdocs build --strict -f mkdocs.zh.yml
 
+# Tests run on pytest-xdist workers, one per core (PYTEST_WORKERS=0: all in one process). loadgroup keeps a
+# module's shared fixtures on one worker; the site is built once for all of them (tests/conftest.py).
+# --durations=10 lists the ten slowest tests at the end.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=10
+
 test: $(STAMP)
 	$(FETCH_ACTIONLINT)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(FETCH_ACTIONLINT)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
 
 lint: $(STAMP)
 	$(FETCH_ACTIONLINT)

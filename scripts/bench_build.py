@@ -1,4 +1,5 @@
-"""Build benchmarks on this machine: cold, warm and no-execution builds, serve reload, test suites, largest page;
+"""Build benchmarks on this machine: cold, warm and no-execution builds, serve reload, test suites, largest page,
+issue 13's figures side by side (warm ÷ no-execution, notebooks re-executed after a mode switch or the tests);
 the frozen experiments (`make experiments` time, a cold build that trains 0 models, a rerun that reproduces);
 and the transfer weight of every page (its HTML and everything it loads, measured in Chromium).
 
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -52,6 +54,30 @@ def build_site(project: Path, out: str | Path, **env: str) -> None:
     )
     if done.returncode != 0:
         sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+
+
+def logged_build(project: Path, **env: str) -> tuple[float, str]:
+    """Seconds for one strict build in a new process, and its log (INFO level: what the caches reused and ran)."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", out],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV, **env},
+        )
+        seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"error: build failed:\n{done.stderr[-3000:]}")
+    return seconds, done.stdout + done.stderr
+
+
+def executed_counts(log: str) -> tuple[int, int]:
+    """Notebook pages and executed blocks a build ran (not reused), from the hooks' log lines."""
+    notebooks = log.count("kf: executing ")
+    blocks = re.search(r"kf: (\d+) executed block\(s\) reused from .*?, (\d+) run", log)
+    return notebooks, int(blocks.group(2)) if blocks else -1
 
 
 def timed_build(project: Path, **env: str) -> float:
@@ -195,17 +221,26 @@ def frozen_wall_seconds(project: Path) -> tuple[float, int, list[tuple[str, floa
     return sum(s for _, s in per_job), len(per_job), per_job
 
 
-def frozen_records(results: Path) -> dict[str, dict]:
-    """Each committed result file under results/, provenance (date, machine, wall time) left out."""
-    records = {}
-    for path in sorted(results.glob("*/*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record.pop("provenance", None)
-        records[f"{path.parent.name}/{path.stem}"] = record
-    return records
+def without_timings(record: object) -> object:
+    """A result record without its measurements of time (provenance, and every key naming seconds)."""
+    if isinstance(record, dict):
+        return {
+            key: without_timings(value) for key, value in record.items() if key != "provenance" and "seconds" not in key
+        }
+    if isinstance(record, list):
+        return [without_timings(item) for item in record]
+    return record
 
 
-def differing_results(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
+def frozen_records(results: Path) -> dict[str, object]:
+    """Each committed result file under results/, its timings left out: what a retrain must reproduce."""
+    return {
+        f"{path.parent.name}/{path.stem}": without_timings(json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(results.glob("*/*.json"))
+    }
+
+
+def differing_results(before: dict[str, object], after: dict[str, object]) -> list[str]:
     """Names of the jobs whose retrained record (key, metrics, curves) differs from the committed one."""
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
@@ -276,6 +311,45 @@ def print_experiment_figures(rows: list[tuple[str, str]]) -> None:
 
 
 SERVE_PROBES = ((time_page_edit, "page"), (time_snippet_edit, "snippet"))
+RATIO_TARGET = 1.5  # warm build ÷ build with execution off (issue 13)
+
+
+def mode_switch(project: Path, before: dict[str, str]) -> tuple[float, int, int]:
+    """A build in `before`'s mode (not timed), then a normal build: its seconds, notebooks and blocks it ran."""
+    logged_build(project, **before)
+    seconds, log = logged_build(project)
+    return (seconds, *executed_counts(log))
+
+
+def issue_figures(rows: list[tuple[str, float, float | None]], switches: dict[str, tuple[float, int, int]]) -> list:
+    """Issue 13's table, measured: (what, value, target), with the ratios."""
+    by_label = {label: median for label, median, _ in rows}
+    warm, off = by_label["warm build (caches kept, new process)"], by_label["build with execution off (KF_EXECUTE=0)"]
+    figures = [
+        ("Truly warm `make build`", f"{warm:.1f} s", ""),
+        ("Build with `KF_EXECUTE=0`", f"{off:.1f} s", ""),
+        ("Warm build ÷ no-execution build", f"{warm / off:.2f}×", f"≤ {RATIO_TARGET}×"),
+        ("`mkdocs serve`, page edit → new HTML", f"{by_label['mkdocs serve: page edit to new HTML']:.1f} s", "≤ 1 s"),
+        (
+            "`mkdocs serve`, snippet edit → new HTML",
+            f"{by_label['mkdocs serve: snippet edit to new HTML']:.1f} s",
+            "≤ 3 s",
+        ),
+    ]
+    for label, (seconds, notebooks, blocks) in switches.items():
+        figures.append((label, f"{notebooks} notebooks, {blocks} blocks re-executed, {seconds:.1f} s", "0 re-executed"))
+    for label in ("fast tests (pytest -m 'not slow'), one run", "full test suite (pytest), one run"):
+        if label in by_label:
+            figures.append((label, f"{by_label[label] / 60:.1f} min", "≤ 6 min" if "full" in label else ""))
+    return figures
+
+
+def print_issue_figures(figures: list[tuple[str, str, str]]) -> None:
+    """Issue 13's table: what, measured now, target."""
+    print(f"\n| {'What (issue 13)':<48} | {'Now':<44} | {'Target':<14} |")
+    print(f"| {'-' * 48} | {'-' * 44} | {'-' * 14} |")
+    for what, now, target in figures:
+        print(f"| {what:<48} | {now:<44} | {target:<14} |")
 
 
 def serve_row(project: Path, probe, what: str, runs: int) -> tuple[str, float, float]:
@@ -299,6 +373,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per build/serve figure (median reported)")
     parser.add_argument("--skip-full", action="store_true", help="do not time the full test suite (the long one)")
     parser.add_argument("--weights-only", action="store_true", help="only the page weights, no build timings")
+    parser.add_argument("--skip-weights", action="store_true", help="do not measure the page weights (Chromium)")
     parser.add_argument(
         "--experiments-from-scratch",
         action="store_true",
@@ -314,6 +389,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    for name in ("KF_CACHE_DIR", "KF_CACHE", "KF_CACHE_REQUIRE"):  # the copy's own .cache/, dropped for cold builds
+        os.environ.pop(name, None)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}, load average at start {os.getloadavg()[0]:.1f}"
@@ -352,6 +429,7 @@ def main() -> None:
             ),
             *(serve_row(project, probe, what, args.repeat) for probe, what in SERVE_PROBES),
         ]
+        switches = {"Exec build right after a `KF_EXECUTE=0` build": mode_switch(project, {"KF_EXECUTE": "0"})}
         suites = [("fast tests (pytest -m 'not slow'), one run", ("-m", "not slow"))]
         if not args.skip_full:
             suites.append(("full test suite (pytest), one run", ()))
@@ -359,16 +437,21 @@ def main() -> None:
             seconds, summary = timed_tests(project, *pytest_args)
             rows.append((label, seconds, None))
             notes.append(f"{label}: {summary}")
+        seconds, log = logged_build(project)
+        last_suite = "the full test suite" if not args.skip_full else "the fast tests"
+        switches[f"First build after {last_suite}"] = (seconds, *executed_counts(log))
         page, size = built_largest_page(project)
 
     print_timings(rows, args.repeat)
+    print_issue_figures(issue_figures(rows, switches))
     print(f"\nlargest page: {page}, {size:,} bytes ({size / 1024:,.0f} KiB)")
     for note in notes:
         print(note)
     if args.skip_full:
         print("full test suite: skipped (--skip-full)")
-    with tempfile.TemporaryDirectory() as tmp:
-        weights(copy_project(Path(tmp) / "project"))
+    if not args.skip_weights:
+        with tempfile.TemporaryDirectory() as tmp:
+            weights(copy_project(Path(tmp) / "project"))
 
 
 def weights(project: Path) -> None:

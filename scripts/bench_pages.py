@@ -11,6 +11,11 @@ Performance score. Lighthouse 13 needs Node 22; these machines have Node 20, hen
 --fetch installs Lighthouse into .venv/lighthouse with `npm ci`, which installs exactly the committed
 package-lock.json and checks every tarball against the sha512 integrity it records. Blocking time (TBT)
 is sensitive to other work on the machine, so the load average is printed next to the numbers.
+
+"Own TBT" is the blocking time of the project's own scripts (docs/assets/javascripts/: the calculator,
+a11y.js): over every long task Lighthouse attributes to one of them, the part beyond 50 ms, with
+Lighthouse's simulated (throttled) durations. Issue 15 asks for at most 50 ms on every page; the rest
+of TBT is Material's bundle and the browser's own parsing and layout.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from site_browser import CHROMIUM, CHROMIUM_ARGS, serve_directory  # noqa: E402
 LIGHTHOUSE_VERSION = "12.2.3"
 LOCK_DIR = ROOT / "scripts" / "lighthouse"  # package.json + package-lock.json (integrity of every package)
 INSTALL_DIR = ROOT / ".venv" / "lighthouse"
+OWN_SCRIPTS = ROOT / "docs" / "assets" / "javascripts"  # the project's own scripts, as the site serves them
+LONG_TASK_MS = 50  # a task blocks the main thread for the part of it beyond this
 LIGHTHOUSE_CLI = INSTALL_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 # Served compressed, as GitHub Pages does for text; images and fonts are already compressed.
@@ -154,9 +161,25 @@ class PageRun:
     tbt_ms: float
     cls: float
     transfer_bytes: int
+    own_tbt_ms: float = 0.0
 
 
-def page_run(report: dict) -> PageRun:
+def own_script_paths(scripts_dir: Path = OWN_SCRIPTS, docs_dir: Path = ROOT / "docs") -> frozenset[str]:
+    """URL paths of the project's own scripts in the site (assets/javascripts/a11y.js, ...)."""
+    return frozenset(p.relative_to(docs_dir).as_posix() for p in scripts_dir.rglob("*.js"))
+
+
+def own_blocking_ms(report: dict, own_paths: frozenset[str]) -> float:
+    """Blocking time of the long tasks Lighthouse attributes to the project's own scripts (the part over 50 ms)."""
+    from urllib.parse import urlsplit
+
+    debug = (report["audits"].get("long-tasks", {}).get("details") or {}).get("debugData") or {}
+    urls = debug.get("urls", [])
+    own = {i for i, url in enumerate(urls) if urlsplit(url).path.lstrip("/").endswith(tuple(own_paths))}
+    return sum(max(0.0, task["duration"] - LONG_TASK_MS) for task in debug.get("tasks", []) if task["urlIndex"] in own)
+
+
+def page_run(report: dict, own_paths: frozenset[str] = frozenset()) -> PageRun:
     """The figures of one Lighthouse JSON report; raises ValueError when Lighthouse could not measure."""
     if report.get("runtimeError"):
         raise ValueError(f"Lighthouse failed on {report.get('requestedUrl')}: {report['runtimeError'].get('message')}")
@@ -181,6 +204,7 @@ def page_run(report: dict) -> PageRun:
         tbt_ms=value("total-blocking-time"),
         cls=value("cumulative-layout-shift"),
         transfer_bytes=int(value("total-byte-weight")),
+        own_tbt_ms=own_blocking_ms(report, own_paths),
     )
 
 
@@ -204,6 +228,7 @@ def summarise(page: str, runs: list[PageRun]) -> PageSummary:
         tbt_ms=statistics.median(r.tbt_ms for r in runs),
         cls=statistics.median(r.cls for r in runs),
         transfer_bytes=round(statistics.median(r.transfer_bytes for r in runs)),
+        own_tbt_ms=statistics.median(r.own_tbt_ms for r in runs),
     )
     performance = [r.scores["performance"] for r in runs]
     return PageSummary(page, median, (min(performance), max(performance)))
@@ -247,14 +272,15 @@ def run_lighthouse(url: str) -> dict:
 def table(summaries: list[PageSummary]) -> str:
     """The Markdown table of the medians, one row per page."""
     rows = [
-        "| Page | Performance (range) | FCP | LCP | TBT | CLS | Transfer | A11y / BP / SEO |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Page | Performance (range) | FCP | LCP | TBT | Own TBT | CLS | Transfer | A11y / BP / SEO |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         m, (low, high) = s.median, s.performance_range
         rows.append(
             f"| {s.page or '(home)'} | {m.scores['performance']} ({low}–{high}) | {m.fcp_ms / 1000:.1f} s "
-            f"| {m.lcp_ms / 1000:.1f} s | {m.tbt_ms:.0f} ms | {m.cls:.3f} | {m.transfer_bytes / 1024:.0f} KiB "
+            f"| {m.lcp_ms / 1000:.1f} s | {m.tbt_ms:.0f} ms | {m.own_tbt_ms:.0f} ms | {m.cls:.3f} "
+            f"| {m.transfer_bytes / 1024:.0f} KiB "
             f"| {m.scores['accessibility']} / {m.scores['best-practices']} / {m.scores['seo']} |"
         )
     return "\n".join(rows)
@@ -282,6 +308,7 @@ def main() -> int:
             parser.error("--runs must be at least 2: one run's score moves by about ±5")
         version = installed_version()
         pages = site_pages(args.site) if not args.pages else args.pages
+        own_paths = own_script_paths()
         from rich.progress import Progress
 
         print(f"Lighthouse {version}, mobile preset, {args.runs} runs per page; before: {load_average()}")
@@ -292,7 +319,7 @@ def main() -> int:
                 runs = []
                 for _ in range(args.runs):
                     progress.update(task, description=page or "(home)")
-                    runs.append(page_run(run_lighthouse(base + page)))
+                    runs.append(page_run(run_lighthouse(base + page), own_paths))
                     progress.advance(task)
                 summaries.append(summarise(page, runs))
         print(table(summaries))

@@ -1,7 +1,9 @@
 """Start a new page from the template trio: docs/NAME.md, snippets/NAME.py, tests/test_NAME.py, and a nav entry.
 
-Usage: python scripts/new_page.py NAME [--title "Page title"]
+Usage: python scripts/new_page.py NAME [--title "Page title"] [--after PAGE]
 NAME is lower_snake_case; it names the page, its snippet (a Python module) and its test.
+The page goes into the nav right after PAGE (a page's file or title, e.g. calculator), or by
+default before the contributor pages ("Write a page"), at the end of the guide itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import keyword
 import re
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER_NAME, PLACEHOLDER_TITLE = "NAME", "TITLE"
@@ -69,20 +72,94 @@ def nav_block(config_text: str) -> str:
     return found.group(1)
 
 
-def add_to_nav(config_text: str, name: str, title: str) -> str:
-    """mkdocs.yml text with `- title: name.md` after the last entry of its nav, the rest kept as it was."""
+NAV_ENTRY = re.compile(  # one page of the nav: `- Title: page.md`, `- "Quoted: title": dir/page.py` or `- page.md`
+    r"^(?P<indent>[ \t]*)- (?:(?P<label>.+?):[ \t]+)?(?P<target>[^\s:#]+\.(?:md|py|ipynb))[ \t]*(?:#.*)?$"
+)
+CONTRIBUTOR_PAGES = ("write_a_page.md",)  # a new page goes before these (the end of the guide proper)
+
+
+class NavPage(NamedTuple):
+    """One page entry of the nav block: its line (0-based), indent, title ('' if none) and file."""
+
+    line: int
+    indent: str
+    title: str
+    target: str
+
+
+def nav_pages(block: str) -> list[NavPage]:
+    """The pages of a nav block, in order."""
+    pages = []
+    for index, line in enumerate(block.splitlines()):
+        entry = NAV_ENTRY.match(line)
+        if entry:
+            title = (entry["label"] or "").strip().strip("\"'")
+            pages.append(NavPage(index, entry["indent"], title, entry["target"]))
+    return pages
+
+
+NAV_SECTION = re.compile(r"^[ \t]*- (?P<label>[^:#]+?):[ \t]*(?:#.*)?$")  # `- Experiments:`, pages below it
+
+
+def find_page(block: str, wanted: str) -> NavPage:
+    """The nav entry that wanted names (its file, with or without suffix, or its title); ValueError if none or many."""
+    pages = nav_pages(block)
+    key = wanted.strip().removeprefix("docs/")
+    found = [page for page in pages if key in (page.target, page.target.rsplit(".", 1)[0], page.title or None)]
+    found = found or [page for page in pages if page.title and key.casefold() == page.title.casefold()]
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(page.target.rsplit(".", 1)[0] for page in pages) or "none"
+    sections = [m["label"].strip().strip("\"'") for m in map(NAV_SECTION.match, block.splitlines()) if m]
+    if not found and key.casefold() in [section.casefold() for section in sections]:
+        raise ValueError(f"--after {wanted!r} is a section of the nav, not a page: name the page to follow")
+    if not found:
+        raise ValueError(f"--after {wanted!r}: no such page in mkdocs.yml's nav (its pages: {known})")
+    raise ValueError(f"--after {wanted!r} names {len(found)} pages in the nav; give the file, e.g. {found[0].target}")
+
+
+def add_to_nav(config_text: str, name: str, title: str, after: str | None = None) -> str:
+    """mkdocs.yml text with `- title: name.md` in its nav, the rest kept as it was.
+
+    The entry goes right after the page `after` (same nesting), else before the first contributor page
+    (Write a page), else at the end of the nav.
+    """
     if not title.strip() or "\n" in title:
         raise ValueError("the title must be one non-empty line")
     nav_block(config_text)
     found = NAV.search(config_text)
     block = found.group(1)
-    indent = re.match(r"[ \t]*", block).group(0) if block.strip() else "  "
+    pages = nav_pages(block)
     label = title if re.fullmatch(r"[\w ()×.,-]+", title) else json.dumps(title, ensure_ascii=False)
-    entry = f"{indent}- {label}: {name}.md"
-    if not block.strip():
-        return config_text[: found.start(1)] + entry + "\n" + config_text[found.start(1) :]
-    end = found.start(1) + len(block.rstrip())
-    return config_text[:end] + "\n" + entry + config_text[end:]
+    lines = block.rstrip().splitlines()
+    trailing = block[len(block.rstrip()) :]  # the blank lines and newline after the last entry, kept
+    if after is not None:
+        follow = find_page(block, after)
+        position, indent = follow.line + 1, follow.indent
+    else:
+        contributor = [page for page in pages if page.target in CONTRIBUTOR_PAGES]
+        if contributor:
+            position, indent = contributor[0].line, contributor[0].indent
+        else:
+            position = len(lines)
+            indent = re.match(r"[ \t]*", block).group(0) if block.strip() else "  "
+    lines.insert(position, f"{indent}- {label}: {name}.md")
+    new_block = "\n".join(lines) + (trailing if trailing.startswith("\n") else "\n" + trailing)
+    return config_text[: found.start(1)] + new_block + config_text[found.end(1) :]
+
+
+def nav_position(config_text: str, name: str) -> str:
+    """Where name.md sits in the nav, in words: between which two pages, after which, or alone."""
+    pages = nav_pages(nav_block(config_text))
+    titles = [page.title or page.target for page in pages]
+    index = [page.target for page in pages].index(f"{name}.md")
+    before = f'"{titles[index - 1]}"' if index > 0 else None
+    after = f'"{titles[index + 1]}"' if index + 1 < len(titles) else None
+    if before and after:
+        return f"between {before} and {after}"
+    if before or after:
+        return f"after {before}" if before else f"before {after}"
+    return "as its only page"
 
 
 def fill(text: str, name: str, title: str) -> str:
@@ -90,12 +167,12 @@ def fill(text: str, name: str, title: str) -> str:
     return text.replace(PLACEHOLDER_TITLE, title).replace(PLACEHOLDER_NAME, name)
 
 
-def create(name: str, title: str | None = None, root: Path = ROOT) -> list[Path]:
+def create(name: str, title: str | None = None, root: Path = ROOT, after: str | None = None) -> list[Path]:
     """Copy the template trio for name into docs/, snippets/ and tests/, add it to nav; return the new files."""
     check_name(name, root)
     title = title or title_from(name)
     config = root / "mkdocs.yml"
-    new_config = add_to_nav(read(config), name, title)
+    new_config = add_to_nav(read(config), name, title, after)
     written = []
     for template, destination in TEMPLATES.items():
         target = root / destination.replace(PLACEHOLDER_NAME, name)
@@ -110,14 +187,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", help="lower_snake_case page name, e.g. stride_and_padding")
     parser.add_argument("--title", help="page title (default: from the name)")
+    parser.add_argument("--after", metavar="PAGE", help="put it in the nav after this page (file or title)")
     args = parser.parse_args(argv)
     try:
-        written = create(args.name, args.title)
+        written = create(args.name, args.title, after=args.after)
     except ValueError as error:
         sys.exit(f"error: {error}")
     for path in written:
         print(f"created {path.relative_to(ROOT)}")
-    print(f"added {args.name}.md to the nav in mkdocs.yml")
+    where = nav_position(read(ROOT / "mkdocs.yml"), args.name)
+    print(f"added {args.name}.md to the nav in mkdocs.yml, {where}")
     print(f"next: make serve, open http://127.0.0.1:8000/{args.name}/, then pytest tests/test_{args.name}.py")
 
 

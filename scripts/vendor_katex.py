@@ -1,4 +1,9 @@
-"""Vendor KaTeX from the npm registry into docs/assets/vendor/katex (math works offline)."""
+"""Vendor KaTeX from the npm registry: its CSS and fonts for the site, its script for the build.
+
+The build renders math with KaTeX on Node (scripts/hooks/math.py), so the script goes to
+scripts/katex/ and never reaches the site; the stylesheet and the woff2 fonts go to
+docs/assets/vendor/katex/, where pages with math link them (math works offline).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,15 @@ from npm_pack import fetch_tarball
 
 KATEX_VERSION = "0.16.22"
 ROOT = Path(__file__).resolve().parents[1]
-DEST = ROOT / "docs" / "assets" / "vendor" / "katex"
+DEST = ROOT / "docs" / "assets" / "vendor" / "katex"  # what the site serves
+BUILD_DEST = ROOT / "scripts" / "katex"  # what the build runs (next to render.cjs, which stays)
 # Only woff2 fonts: every browser that runs KaTeX picks woff2 first, so woff/ttf are never requested.
-KEEP = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+KEEP = ("katex.min.css",)
+BUILD_KEEP = ("katex.min.js",)
 
 
-def vendor(tarball: Path, dest: Path) -> list[Path]:
-    """Copy the KaTeX files the site needs from tarball into dest; return what was written."""
+def vendor(tarball: Path, dest: Path, build_dest: Path) -> list[Path]:
+    """Copy KaTeX's CSS and fonts from tarball into dest and its script into build_dest; return what was written."""
     written: list[Path] = []
     with tarfile.open(tarball) as tar, tempfile.TemporaryDirectory() as tmp:
         tar.extractall(tmp, filter="data")
@@ -28,15 +35,19 @@ def vendor(tarball: Path, dest: Path) -> list[Path]:
         if dest.exists():
             shutil.rmtree(dest)
         (dest / "fonts").mkdir(parents=True)
-        (dest / "contrib").mkdir()
+        build_dest.mkdir(parents=True, exist_ok=True)
+        for name in BUILD_KEEP:
+            shutil.copy(dist / name, build_dest / name)
+            written.append(build_dest / name)
         for name in KEEP:
             shutil.copy(dist / name, dest / name)
             written.append(dest / name)
         for font in sorted((dist / "fonts").glob("*.woff2")):
             shutil.copy(font, dest / "fonts" / font.name)
             written.append(dest / "fonts" / font.name)
-        shutil.copy(Path(tmp) / "package" / "LICENSE", dest / "LICENSE")
-        written.append(dest / "LICENSE")
+        for folder in (dest, build_dest):
+            shutil.copy(Path(tmp) / "package" / "LICENSE", folder / "LICENSE")
+            written.append(folder / "LICENSE")
     return written
 
 
@@ -46,8 +57,9 @@ def main() -> None:
     parser.add_argument("--version", default=KATEX_VERSION)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        files = vendor(fetch_tarball(Path(tmp), f"katex@{args.version}"), DEST)
-    print(f"vendored KaTeX {args.version}: {len(files)} files into {DEST.relative_to(ROOT)}")
+        files = vendor(fetch_tarball(Path(tmp), f"katex@{args.version}"), DEST, BUILD_DEST)
+    where = f"{DEST.relative_to(ROOT)} and {BUILD_DEST.relative_to(ROOT)}"
+    print(f"vendored KaTeX {args.version}: {len(files)} files into {where}")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def analytic_claims() -> list[dict[str, str]]:
                 f"{full:,} MACs and a depthwise 7×7 plus a 1×1 pointwise {separable:,} "
                 f"({full / separable:.1f}× fewer). "
                 "No experiment on this site trains such a layer, so this rests on the arithmetic alone "
-                "(ConvNeXt's 7×7 depthwise blocks, [Liu et al., 2022](index.md#references), section 2.5)."
+                "(ConvNeXt's 7×7 depthwise blocks, [Liu et al., 2022](../#references), section 2.5)."
             ),
         }
     ]

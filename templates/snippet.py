@@ -1,6 +1,7 @@
-"""NAME: what one Conv2D layer costs, computed with Keras (template: replace with your page's computation).
+"""What one Conv2D layer costs, computed with Keras; the page executes each section below.
 
-Run it on its own with `python snippets/NAME.py`; the page docs/NAME.md executes the same sections.
+Page: docs/NAME.md
+Run it alone: python snippets/NAME.py
 """
 
 # --8<-- [start:compute]
@@ -25,11 +26,10 @@ if facts["params"] != expected:  # two independent answers must agree, or the bu
 print(f"Conv2D({FILTERS}, ({KERNEL},{KERNEL})) on 28×28×1: {facts['params']} parameters, output {facts['shape']}")
 # --8<-- [end:compute]
 
-# --8<-- [start:figure]
+# --8<-- [start:table]
 import keras
-import matplotlib.pyplot as plt
 
-from kf.figures import PALETTE, style, svg_figure
+from kf.render import num, table
 
 kernels = [1, 3, 5, 7]
 params = []
@@ -39,14 +39,24 @@ for k in kernels:
     params.append(sized.count_params())
 facts["params_by_kernel"] = dict(zip(kernels, params, strict=True))
 
+rows = [[f"{k}×{k}", num(k * k), num(p)] for k, p in facts["params_by_kernel"].items()]
+print(table(["Kernel", "Weights per filter", "Parameters"], rows))
+# --8<-- [end:table]
+
+# --8<-- [start:figure]
+import matplotlib.pyplot as plt
+
+from kf.figures import PALETTE, style, svg_figure
+
+by_kernel = facts["params_by_kernel"]
 with style():
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.bar([f"{k}×{k}" for k in kernels], params, color=PALETTE[0])
+    ax.bar([f"{k}×{k}" for k in by_kernel], list(by_kernel.values()), color=PALETTE[0])
     ax.set_xlabel(f"kernel size ({FILTERS} filters, 1 input channel)")
     ax.set_ylabel("parameters")
     ax.grid(axis="x", visible=False)
     alt = f"Bar chart: parameters of Conv2D({FILTERS}) by kernel size: " + ", ".join(
-        f"{k}×{k} has {p}" for k, p in zip(kernels, params, strict=True)
+        f"{k}×{k} has {p}" for k, p in by_kernel.items()
     )
     # Inside `with style()`: the SVG is saved with the style's settings (real text, fixed ids).
     print(svg_figure(fig, alt, caption="Parameters grow with the square of the kernel size."))

@@ -36,3 +36,11 @@ def built_zh_page(zh_site: Path, name: str) -> BeautifulSoup:
     Pin Chinese sentences with missing_sentences(page, [...], ZH_PUNCTUATION).
     """
     return built_page(zh_site, name)
+
+
+def table_rows(page: BeautifulSoup, column: str) -> list[list[str]]:
+    """The cell texts, row by row (header first), of the article's one table that has a column named column."""
+    tables = [t for t in page.find("article").find_all("table") if column in [text_of(th) for th in t.find_all("th")]]
+    if len(tables) != 1:
+        raise ValueError(f"{len(tables)} tables on the page have a column {column!r}; expected exactly one")
+    return [[text_of(cell) for cell in row.find_all(["th", "td"])] for row in tables[0].find_all("tr")]

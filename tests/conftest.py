@@ -1,4 +1,10 @@
-"""Shared fixtures: the project root, a strict build of the site, and copies of the project."""
+"""Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
+
+Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`). Tests that need
+no site build run first, so one worker builds the site while the others keep testing; the build is
+shared through a file lock (shared_build.build_once), never repeated per worker; a module whose tests share a
+module-scoped fixture stays on one worker (an xdist_group per module), so that fixture runs once.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
+from shared_build import build_once, shared_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -25,6 +34,12 @@ for key, value in {
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
 PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and its catalogs and term list
+# The build caches under .cache/ are keyed by content, never by path (experiments, receptive-field models,
+# notebook pages, executed blocks), so a copy can start from the working tree's. This lock keeps a copy from
+# reading them while a build of the working tree writes them.
+CACHE = ROOT / ".cache"
+CACHE_LOCK = CACHE / "tests-build.lock"
+SITE_FIXTURES = {"built_site", "warm_project", "built_zh_site"}  # tests that wait for the session's build
 
 
 def in_ci() -> bool:
@@ -42,18 +57,22 @@ def require(condition: bool, what: str) -> None:
 
 def mkdocs_build(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build --strict` on a project folder; return the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=900,
-    )
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
+    run = {"cwd": project, "capture_output": True, "text": True, "env": {**os.environ, **env}, "timeout": 900}
+    if project.resolve() != ROOT:
+        return subprocess.run(command, **run)
+    with cache_lock():  # the working tree's caches: no copy reads them half-written
+        return subprocess.run(command, **run)
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy the parts of the project a build needs into dest (no .venv, no site)."""
+def cache_lock() -> FileLock:
+    """The lock on the working tree's build caches, shared by every test process (and pytest-xdist worker)."""
+    CACHE.mkdir(exist_ok=True)
+    return FileLock(str(CACHE_LOCK))
+
+
+def copy_project(dest: Path, caches: bool = False) -> Path:
+    """Copy the parts of the project a build needs into dest (no .venv, no site); with caches, its build caches too."""
     dest.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
         source = ROOT / part
@@ -61,19 +80,65 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
         elif source.exists():
             shutil.copy(source, dest / part)
-    trained = ROOT / ".cache" / "experiments"  # keyed by content, not path: a copy reuses it instead of retraining
-    if trained.is_dir():
+    trained = CACHE / "experiments"  # keyed by content, not path: a copy reuses it instead of retraining
+    if caches and CACHE.is_dir():
+        with cache_lock():
+            shutil.copytree(CACHE, dest / ".cache", ignore=shutil.ignore_patterns("log.jsonl", "*.lock"))
+    elif trained.is_dir():
         shutil.copytree(trained, dest / ".cache" / "experiments", ignore=shutil.ignore_patterns("log.jsonl"))
     return dest
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built once, strictly, from the working tree."""
-    out = tmp_path_factory.mktemp("site")
-    done = mkdocs_build(ROOT, out)
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
-    return out
+def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once per test run, strictly, from the working tree (one build for all xdist workers)."""
+    return build_once(shared_folder(request.config, tmp_path_factory), "site", lambda out: mkdocs_build(ROOT, out))
+
+
+@pytest.fixture
+def warm_project(tmp_path: Path, built_site: Path) -> Path:
+    """A copy of the project with the caches of the session's build: its build re-runs only what the test changes."""
+    return copy_project(tmp_path / "project", caches=True)
+
+
+def needs_site(item: pytest.Item) -> bool:
+    """True when a test waits for the session's build of the site."""
+    return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    """True when a test uses a module- or class-scoped fixture (a setup that its neighbours reuse)."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    return any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values())
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The group that keeps a test on one worker with its module's neighbours, when they share a fixture."""
+    if not shares_a_module_fixture(item):
+        return None
+    return item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the run for two or more workers, and under xdist's loadgroup keep each module's shared fixtures on one.
+
+    Tests that need no site build come first, so one worker builds the site while the others keep testing. Then,
+    longest first: tests that build a copy of the project, then groups by size, then single tests.
+    """
+    groups = {item.nodeid: xdist_group(item) for item in items}
+    sizes = Counter(groups.values())
+
+    keys: dict[str, tuple[bool, bool, int]] = {}
+    for item in items:  # a group is placed by its first test, so it stays in one piece
+        group = groups[item.nodeid]
+        key = (needs_site(item), "warm_project" not in item.fixturenames, -(sizes[group] if group else 1))
+        keys[item.nodeid] = keys.setdefault(group, key) if group else key
+    items.sort(key=lambda item: keys[item.nodeid])  # stable: the order within a group is kept
+    if getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
+        for item in items:
+            if groups[item.nodeid]:
+                item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 
 
 def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -89,13 +154,14 @@ def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.Complete
 
 
 @pytest.fixture(scope="session")
-def built_zh_site(built_site: Path) -> Path:
+def built_zh_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Path:
     """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`).
 
     KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
     """
-    out = built_site / "zh"
-    if not (out / "index.html").is_file():
-        done = mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1")
-        assert done.returncode == 0, f"mkdocs build --strict -f mkdocs.zh.yml failed:\n{done.stdout}\n{done.stderr}"
-    return out
+    return build_once(
+        shared_folder(request.config, tmp_path_factory),
+        "site_zh",
+        lambda out: mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1"),
+        out=built_site / "zh",
+    )

@@ -14,6 +14,8 @@ from bench_pages import (
     LOCK_DIR,
     PageRun,
     locked_version,
+    own_blocking_ms,
+    own_script_paths,
     page_run,
     serve_gzipped,
     site_pages,
@@ -79,7 +81,32 @@ def test_the_summary_is_the_median_of_each_figure_and_the_score_range() -> None:
     assert summary.median.scores["performance"] == 90
     assert summary.median.tbt_ms == 300.0
     assert summary.performance_range == (80, 95)
-    assert "| x/ | 90 (80–95) | 1.4 s | 2.6 s | 300 ms | 0.010 | 234 KiB | 100 / 100 / 100 |" in table([summary])
+    assert "| x/ | 90 (80–95) | 1.4 s | 2.6 s | 300 ms | 0 ms | 0.010 | 234 KiB | 100 / 100 / 100 |" in table([summary])
+
+
+def with_long_tasks(tasks: list[tuple[str, float]]) -> dict:
+    """A report whose long-tasks audit lists tasks as (attributed URL, simulated duration in ms)."""
+    urls = sorted({url for url, _ in tasks})
+    debug = {"urls": urls, "tasks": [{"urlIndex": urls.index(url), "duration": ms} for url, ms in tasks]}
+    full = report(0.9, 400.0)
+    full["audits"]["long-tasks"] = {"details": {"type": "table", "debugData": debug}}
+    return full
+
+
+def test_own_blocking_time_counts_only_the_projects_scripts_beyond_50_ms() -> None:
+    own = own_script_paths()
+    assert {"assets/javascripts/a11y.js", "assets/javascripts/calculator/ui.js"} <= own
+    base = "http://127.0.0.1:8000/"
+    tasks = [
+        (base + "assets/javascripts/bundle.79ae519e.min.js", 400.0),  # Material's bundle: not ours
+        (base + "assets/javascripts/calculator/ui.js", 120.0),  # 70 ms blocking
+        (base + "assets/javascripts/a11y.js", 60.0),  # 10 ms
+        (base + "assets/javascripts/a11y.js", 45.0),  # a short task blocks nothing
+        (base + "calculator/", 300.0),  # the page's own parsing and layout
+    ]
+    assert own_blocking_ms(with_long_tasks(tasks), own) == 80.0
+    assert page_run(with_long_tasks(tasks), own).own_tbt_ms == 80.0
+    assert own_blocking_ms(report(0.9, 0.0), own) == 0.0  # no long task at all
 
 
 def test_pages_are_served_gzipped_when_the_browser_accepts_it(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ def insert_into_section(path: Path, section: str, code: str) -> int:
     return end + 1
 
 
-def test_a_failing_snippet_fails_the_build_and_names_file_and_line(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+def test_a_failing_snippet_fails_the_build_and_names_file_and_line(warm_project: Path, tmp_path: Path) -> None:
+    project = warm_project
     line = insert_into_section(project / "snippets" / "index.py", "table", 'raise RuntimeError("deliberately broken")')
     done = mkdocs_build(project, tmp_path / "site")
     output = done.stdout + done.stderr
@@ -60,8 +60,12 @@ def test_blanking_touches_only_measured_spans() -> None:
 
 
 def test_two_cold_builds_give_identical_pages(built_site: Path, tmp_path: Path) -> None:
+    """A build that re-runs everything (KF_CACHE=0: no execution cache) writes the session build's pages, byte for byte.
+
+    The session's build may have reused cached outputs: this is CI's cold build, proving none was reused wrongly.
+    """
     again = tmp_path / "again"
-    done = mkdocs_build(ROOT, again)
+    done = mkdocs_build(ROOT, again, KF_CACHE="0")
     assert done.returncode == 0, done.stderr
     for html in sorted(built_site.rglob("*.html")):
         first, second = html.read_bytes(), (again / html.relative_to(built_site)).read_bytes()
@@ -69,7 +73,8 @@ def test_two_cold_builds_give_identical_pages(built_site: Path, tmp_path: Path) 
 
 
 def test_build_with_execution_off_shows_code_not_results(tmp_path: Path) -> None:
-    done = mkdocs_build(ROOT, tmp_path / "site", KF_EXECUTE="0")
+    # A copy: a build with execution off must not touch the working tree's caches (notebook pages evict keys they miss).
+    done = mkdocs_build(copy_project(tmp_path / "project"), tmp_path / "site", KF_EXECUTE="0")
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "seed_facts" in html
@@ -93,8 +98,8 @@ def append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
 
 
-def test_serve_renders_only_changed_pages_and_never_reuses_a_warning(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+def test_serve_renders_only_changed_pages_and_never_reuses_a_warning(warm_project: Path, tmp_path: Path) -> None:
+    project = warm_project
     log = tmp_path / "serve.log"
     markdown_pages = len(list((project / "docs").rglob("*.md")))
     with serving(project, "Large kernels or many filters", log=log) as url:
@@ -119,8 +124,8 @@ def test_makefile_serves_with_the_probed_flags() -> None:
     assert "mkdocs " + " ".join(SERVE_ARGS) in (ROOT / "Makefile").read_text()
 
 
-def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+def test_serve_reloads_pages_snippets_and_shared_code(warm_project: Path) -> None:
+    project = warm_project
     with serving(project, "Large kernels or many filters") as url:
         page = project / "docs" / "index.md"
         page.write_text(page.read_text(encoding="utf-8") + "\nPage edit marker 4242.\n", encoding="utf-8")
@@ -135,16 +140,18 @@ def test_serve_reloads_pages_snippets_and_shared_code(tmp_path: Path) -> None:
         print(f"\nserve reload: page {page_seconds:.1f} s, snippet {snippet_seconds:.1f} s, kf {shared_seconds:.1f} s")
 
 
-def test_katex_loads_on_math_pages_only(built_site: Path) -> None:
-    """KaTeX's scripts and stylesheet are on exactly the pages with math (issue 15), and math exists somewhere."""
+def test_math_is_rendered_at_build_time_and_no_page_loads_katex(built_site: Path) -> None:
+    """Math is KaTeX HTML in the built pages; only pages with math link katex.min.css; none loads a math script."""
     wrong, math_pages = [], 0
     for page in sorted(built_site.rglob("*.html")):
-        text = page.read_text(encoding="utf-8")
+        text, where = page.read_text(encoding="utf-8"), page.relative_to(built_site)
         has_math = 'class="arithmatex"' in text
         math_pages += has_math
-        for asset in ("katex.min.js", "auto-render.min.js", "katex-init.js", "katex.min.css"):
-            if (asset in text) != has_math:
-                where = page.relative_to(built_site)
-                wrong.append(f"{where}: {'math without' if has_math else 'no math but loads'} {asset}")
+        if ("katex.min.css" in text) != has_math:
+            wrong.append(f"{where}: {'math without' if has_math else 'no math but loads'} katex.min.css")
+        wrong += [f"{where}: loads {script}" for script in re.findall(r"<script[^>]*(?:katex|auto-render)[^>]*>", text)]
+        unrendered = re.findall(r'class="arithmatex">(?!<span><span class="katex)(.{0,40})', text)
+        wrong += [f"{where}: math left as source: {source}" for source in unrendered]
     assert math_pages, "no page has math: the check checked nothing"
     assert not wrong, wrong
+    assert not list(built_site.rglob("katex*.js")) + list(built_site.rglob("auto-render*")), "math scripts shipped"

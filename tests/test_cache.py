@@ -151,9 +151,9 @@ def test_notebook_page_cache_key_includes_kf(monkeypatch: pytest.MonkeyPatch, tm
     """mkdocs-jupyter's own page cache is keyed by the notebook only; the hooks add kf, data and versions."""
     from mkdocs_jupyter import plugin as jupyter_plugin
 
-    import mkdocs_hooks
+    from hooks import notebooks
 
-    mkdocs_hooks.key_notebook_cache()
+    notebooks.key_notebook_cache()
     config = {
         k: ""
         for k in (
@@ -279,10 +279,10 @@ def test_registry_lists_every_job_once_and_finds_orphans(env: dict) -> None:
 def test_a_build_refuses_draft_results() -> None:
     from mkdocs.exceptions import Abort
 
-    import mkdocs_hooks
+    from hooks import execution
 
     with pytest.raises(Abort, match="KF_DRAFT is set"):
-        mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "1"})
-    mkdocs_hooks.refuse_draft_build("serve", {"KF_DRAFT": "1"})
-    mkdocs_hooks.refuse_draft_build("build", {"KF_DRAFT": "0"})
-    mkdocs_hooks.refuse_draft_build("build", {})
+        execution.refuse_draft_build("build", {"KF_DRAFT": "1"})
+    execution.refuse_draft_build("serve", {"KF_DRAFT": "1"})
+    execution.refuse_draft_build("build", {"KF_DRAFT": "0"})
+    execution.refuse_draft_build("build", {})

@@ -46,7 +46,7 @@ PROSE = [
     "a 3×3 output value costs only 9 MACs and a 7×7 one 49",
     "9 for the first 3×3 layer, 576 for the next layer",
 ]
-LABEL = "Measured on the machine that built this page"
+LABEL = "Measured on the machine and at the time shown"
 
 
 @pytest.mark.parametrize(("layer", "expected"), HAND_CHECKED.items())
@@ -104,6 +104,7 @@ def test_measured_text_is_wrapped_and_escaped() -> None:
 def test_machine_facts_name_cores_and_tensorflow() -> None:
     facts = timing.machine_facts()
     assert int(facts["logical cores usable"]) >= 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", facts["measured at"])  # a cached timing says when
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", facts["TensorFlow"])
 
 

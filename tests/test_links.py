@@ -11,7 +11,7 @@ from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 
 from conftest import ROOT, copy_project
-from mkdocs_hooks import (
+from hooks.notebooks import (
     branch_and_docs_path,
     colab_url,
     github_repo,

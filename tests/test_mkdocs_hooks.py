@@ -1,4 +1,4 @@
-"""scripts/mkdocs_hooks.py: shared notebook CSS, and the serve-only cache of unchanged pages."""
+"""The build layer in scripts/hooks/: shared notebook CSS, KaTeX only where there is math, the serve-only render cache."""
 
 from __future__ import annotations
 
@@ -10,16 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-import mkdocs_hooks
-from mkdocs_hooks import (
-    SHARED_STYLE_DIR,
-    SHARED_STYLE_MIN_BYTES,
-    ServeRenderCache,
-    add_math_assets,
-    inputs_digest,
-    prune_css,
-    share_large_styles,
-)
+from hooks import serve_cache
+from hooks.notebook_css import SHARED_STYLE_DIR, SHARED_STYLE_MIN_BYTES, prune_css, share_large_styles
+from hooks.serve_cache import ServeRenderCache, inputs_digest
 
 BIG_CSS = ".jp-Cell{color:red}" * (SHARED_STYLE_MIN_BYTES // 10)
 SMALL_CSS = "pre { line-height: 125%; }"
@@ -104,10 +97,10 @@ PAGES = ["index.md", "experiments/x.py"]
     ("edit", "changes"),
     [
         ("docs/index.md", False),  # the page's own Markdown is in its key, not in the shared digest
-        ("snippets/a.py", True),
-        ("templates/page.md", True),
-        ("scripts/new_page.py", True),  # the write-a-page page runs it
-        ("data/d.txt", True),
+        ("snippets/a.py", False),  # what a page reads is followed page by page (below)
+        ("templates/page.md", False),
+        ("scripts/new_page.py", True),  # the hooks, and tools pages run
+        ("data/d.txt", False),
         ("docs/experiments/x.py", True),  # the decision guide quotes the notebooks' results
         ("mkdocs.yml", True),
     ],
@@ -171,6 +164,25 @@ def test_a_page_is_reused_only_with_the_same_markdown_and_inputs() -> None:
     assert not cache.reuse(rendered_page(), "# Parameters\n")
 
 
+def test_a_page_is_rendered_again_only_when_a_file_its_render_read_changed(tmp_path: Path) -> None:
+    from recording import Digests
+
+    root = small_project(tmp_path)
+    cache, files = ServeRenderCache(), FakeFiles("parameters.md", "index.md")
+    cache.enabled, cache.inputs, cache.root, cache.digests = True, "inputs-1", root, Digests(root)
+    reader, other = rendered_page("parameters.md"), rendered_page("index.md")
+    reader.links_to_anchors = other.links_to_anchors = {}
+    assert not cache.reuse(reader, "# Parameters\n")
+    (root / "snippets" / "a.py").read_text(encoding="utf-8")  # what pymdownx.snippets does for the page
+    cache.restore_or_save("<p>a</p>", reader, files)
+    assert not cache.reuse(other, "# Home\n")
+    cache.restore_or_save("<p>home</p>", other, files)
+    (root / "snippets" / "a.py").write_text("# edited\n", encoding="utf-8")
+    cache.digests = Digests(root)  # a new build
+    assert not cache.reuse(rendered_page("parameters.md"), "# Parameters\n")
+    assert cache.reuse(rendered_page("index.md"), "# Home\n")
+
+
 def test_a_render_that_warned_is_never_reused() -> None:
     cache, files = ServeRenderCache(), FakeFiles("parameters.md")
     cache.enabled = True
@@ -185,54 +197,15 @@ def test_builds_never_reuse_and_serve_can_opt_out(monkeypatch: pytest.MonkeyPatc
     cache = ServeRenderCache()
     assert not cache.enabled  # `mkdocs build` (CI, deploy, tests) renders every page
     assert not cache.reuse(rendered_page(), "# P\n")
-    monkeypatch.setattr(mkdocs_hooks, "SERVE_CACHE", cache)
-    mkdocs_hooks.on_startup("serve", dirty=False)
+    monkeypatch.setattr(serve_cache, "SERVE_CACHE", cache)
+    serve_cache.on_startup("serve", dirty=False)
     assert cache.enabled
     monkeypatch.setenv("KF_SERVE_CACHE", "0")
-    mkdocs_hooks.on_startup("serve", dirty=False)
+    serve_cache.on_startup("serve", dirty=False)
     assert not cache.enabled
     monkeypatch.delenv("KF_SERVE_CACHE")
-    mkdocs_hooks.on_startup("build", dirty=False)
+    serve_cache.on_startup("build", dirty=False)
     assert not cache.enabled
-
-
-# ---- KaTeX only where there is math (add_math_assets) ----------------------------------------------------
-
-MATH_PAGE_HEAD = '<head><link rel="stylesheet" href="../assets/stylesheets/extra.css"></head>'
-MATH_PAGE_BODY = (
-    '<body>{content}<script src="../b.js"></script><script src="../assets/javascripts/a11y.js"></script></body>'
-)
-
-
-def page_html(content: str) -> str:
-    """A built page in the shape Material writes: extra CSS in the head, extra scripts after its bundle."""
-    return "<html>" + MATH_PAGE_HEAD + MATH_PAGE_BODY.format(content=content) + "</html>"
-
-
-def with_math_assets(content: str) -> str:
-    """add_math_assets on a page at parameters/ with the site's extra CSS and JavaScript."""
-    return add_math_assets(
-        page_html(content), "parameters/", ["assets/stylesheets/extra.css"], ["assets/javascripts/a11y.js"]
-    )
-
-
-def test_a_page_without_math_gets_no_katex() -> None:
-    plain = page_html("<p>No formulas here, only 3×3.</p>")
-    assert with_math_assets("<p>No formulas here, only 3×3.</p>") == plain
-
-
-def test_a_math_page_gets_katex_before_the_sites_own_css_and_scripts() -> None:
-    out = with_math_assets('<p><span class="arithmatex">\\(k^2\\)</span></p>')
-    assert out.index('href="../assets/vendor/katex/katex.min.css"') < out.index("extra.css")
-    katex, init = out.index('src="../assets/vendor/katex/katex.min.js"'), out.index("katex-init.js")
-    assert out.index("../b.js") < katex < out.index("auto-render.min.js") < init < out.index("a11y.js")
-    assert out.count("<script") == 5
-
-
-def test_math_assets_fall_back_to_the_end_of_head_and_body() -> None:
-    out = add_math_assets('<html><head></head><body><div class="arithmatex">x</div></body></html>', "", [], [])
-    assert re.search(r'katex\.min\.css"></head>', out)
-    assert re.search(r'katex-init\.js"></script></body>', out)
 
 
 # ---- Notebook CSS pruned to the rules a page uses (prune_css) ---------------------------------------------

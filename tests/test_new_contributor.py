@@ -11,16 +11,20 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, copy_project, mkdocs_build
+from conftest import ROOT, mkdocs_build
 
 pytestmark = pytest.mark.slow
 NAME = "my_first_page"
 
 
-def test_new_page_builds_shows_its_output_and_passes_its_own_test(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+def test_new_page_builds_shows_its_output_and_passes_its_own_test(warm_project: Path, tmp_path: Path) -> None:
+    project = warm_project  # with the session build's caches: only the new page's code runs
     (project / "tests").mkdir()
-    for helper in ("conftest.py", "built_pages.py"):  # what a generated test imports besides the page's snippet
+    for helper in (
+        "conftest.py",
+        "shared_build.py",
+        "built_pages.py",
+    ):  # what a generated test imports, with the snippet
         shutil.copy(ROOT / "tests" / helper, project / "tests" / helper)
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")  # pytest's markers and options
 
@@ -30,18 +34,24 @@ def test_new_page_builds_shows_its_output_and_passes_its_own_test(tmp_path: Path
     )
     assert done.returncode == 0, done.stderr
     assert f"created tests/test_{NAME}.py" in done.stdout
-    assert (project / "mkdocs.yml").read_text(encoding="utf-8").endswith(f"  - My first page: {NAME}.md\n")
+    assert f"  - My first page: {NAME}.md\n  - Write a page: write_a_page.md\n" in (project / "mkdocs.yml").read_text()
+    assert 'to the nav in mkdocs.yml, between "Calculator" and "Write a page"' in done.stdout
 
     # 2. Build the site strictly.
     site = tmp_path / "site"
     built = mkdocs_build(project, site)
     assert built.returncode == 0, built.stdout + built.stderr
 
-    # 3. The new page shows its executed output, its rendered prose, its figure and its folded answer...
+    # 3. The new page shows its executed output, its rendered prose, its table, its figure and its folded answer...
     page = BeautifulSoup((site / NAME / "index.html").read_text(encoding="utf-8"), "html.parser")
     text = re.sub(r"\s+", " ", page.find("article").get_text(" "))
     assert "Conv2D(16, (5,5)) on 28×28×1: 416 parameters, output (24, 24, 16)" in text
     assert "on a 28×28×1 input has 416 parameters" in text
+    assert [td.get_text(strip=True) for td in page.select("article table tr")[-1].find_all("td")] == [
+        "7×7",
+        "49",
+        "800",
+    ]
     assert page.select_one("figure.kf-figure svg[role=img]")["aria-label"].endswith("7×7 has 800")
     assert page.select_one("details.question")
     assert page.select_one("h1").get_text(strip=True).startswith("My first page")
@@ -55,4 +65,4 @@ def test_new_page_builds_shows_its_output_and_passes_its_own_test(tmp_path: Path
         timeout=900,
     )
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
-    assert "2 passed" in tested.stdout
+    assert "5 passed" in tested.stdout

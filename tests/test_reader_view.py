@@ -239,7 +239,7 @@ def test_template_drops_removed_cells_only_after_they_ran(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     script = (
-        "import sys; sys.path.insert(0, 'scripts'); import mkdocs_hooks; mkdocs_hooks.use_notebook_template()\n"
+        "import sys; sys.path.insert(0, 'scripts'); from hooks import notebooks; notebooks.use_notebook_template()\n"
         "from mkdocs_jupyter.nbconvert2 import nb2html\n"
         f"print(nb2html({str(notebook)!r}, execute=True, allow_errors=False, no_prompt=True))\n"
     )

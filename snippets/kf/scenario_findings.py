@@ -117,7 +117,7 @@ CLAIMS = [  # (task, recommendation, a, b): each claims "a is more accurate than
     ("rows", f"{FAR}, pool between 3×3 layers rather than keep one 3×3 layer", POOLED, SMALL),
     ("rows", f"{FAR}, one large kernel beats one 3×3 layer", LARGE, SMALL),
     ("rows", "For reach at equal parameters, prefer dilated 3×3 layers to one large kernel", DILATED, LARGE),
-    ("rows", "A plain stack of thin 3×3 layers is a way to reach distant parts", "stack of 6 × 3×3", SMALL),
+    ("rows", f"{FAR}, a plain stack of thin 3×3 layers beats one 3×3 layer", "stack of 6 × 3×3", SMALL),
 ]
 
 

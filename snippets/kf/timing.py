@@ -127,12 +127,19 @@ def cpu_model() -> str:
 
 
 def machine_facts() -> dict[str, str]:
-    """What a reader needs to judge a timing: CPU, cores usable, TensorFlow version and settings."""
+    """What a reader needs to judge a timing: when, CPU, cores usable, TensorFlow version and settings.
+
+    The build's execution cache (scripts/hooks/exec_cache.py) reuses a timing until the code or the
+    installed versions change, so the time of the measurement is shown with the machine.
+    """
+    from datetime import UTC, datetime
+
     import tensorflow as tf
 
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = tf.config.threading.get_intra_op_parallelism_threads()
     return {
+        "measured at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "CPU": cpu_model(),
         "logical cores usable": str(usable),
         "TensorFlow": tf.__version__,

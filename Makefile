@@ -28,12 +28,23 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The two editions: English (mkdocs.yml) at /, Chinese (mkdocs.zh.yml) at /zh/. `KF_LANG=zh make serve`
+# serves the Chinese one alone, at http://$(HOST)/zh/.
+KF_LANG ?= en
+MKDOCS_CONFIG_en := mkdocs.yml
+MKDOCS_CONFIG_zh := mkdocs.zh.yml
+MKDOCS_CONFIG := $(MKDOCS_CONFIG_$(KF_LANG))
+
 # --livereload is explicit: with click > 8.2.1, MkDocs 1.6 otherwise serves without reloading.
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --livereload --strict -a $(HOST)
+	@test -n "$(MKDOCS_CONFIG)" || { echo "error: KF_LANG=$(KF_LANG): use KF_LANG=en or KF_LANG=zh"; exit 1; }
+	$(BIN)/mkdocs serve --livereload --strict -a $(HOST) -f $(MKDOCS_CONFIG)
 
+# English into site/, then Chinese into site/zh/ (the English build empties site/ first). The Chinese
+# build runs no code: KF_CACHE_REQUIRE=1 makes it fail on any block the English build did not cache.
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+	KF_CACHE_REQUIRE=1 $(BIN)/mkdocs build --strict -f mkdocs.zh.yml
 
 # Tests run on pytest-xdist workers, one per core (PYTEST_WORKERS=0: all in one process). loadgroup keeps a
 # module's shared fixtures on one worker; the site is built once for all of them (tests/conftest.py).

@@ -3,7 +3,8 @@ issue 13's figures side by side (warm ÷ no-execution, notebooks re-executed aft
 the frozen experiments (`make experiments` time, a cold build that trains 0 models, a rerun that reproduces);
 and the transfer weight of every page (its HTML and everything it loads, measured in Chromium).
 
-Prints tables; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`.
+Prints tables; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`;
+`--only languages` times English alone against both editions (English, then Chinese), cold and warm.
 The test suites run once each (the full suite builds and serves the site several times); --skip-full leaves
 the full suite out; --weights-only prints only the page weights.
 """
@@ -380,9 +381,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "builds", "experiments", "serve"),
+        choices=("all", "builds", "experiments", "serve", "languages"),
         default="all",
-        help="which figures to measure (experiments: frozen results, cold build trains 0, rerun; serve: edit to HTML)",
+        help="which figures to measure (experiments: frozen results, cold build trains 0, rerun; serve: edit to HTML; "
+        "languages: English alone against English + Chinese, cold and warm)",
     )
     args = parser.parse_args()
     if args.repeat < 1:
@@ -402,6 +404,11 @@ def main() -> None:
             project = copy_project(Path(tmp) / "project")
             print_experiment_figures(experiment_figures(project, args.experiments_from_scratch))
     if args.only == "experiments":
+        return
+    if args.only in ("all", "languages"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print_language_figures(language_figures(copy_project(Path(tmp) / "project"), args.repeat), args.repeat)
+    if args.only == "languages":
         return
     if args.only == "serve":
         with tempfile.TemporaryDirectory() as tmp:
@@ -454,6 +461,72 @@ def weights(project: Path) -> None:
         print(f"\ntransfer weight per page: skipped, {missing} is missing")
         return
     print_weights(page_weights(project))
+
+
+# --- Both editions (issue 14): English alone against English then Chinese, as `make build` runs them ---
+
+LANGUAGE_BUDGET = 1.3  # building both editions may take at most this many times English alone
+EDITIONS = (("mkdocs.yml", ""), ("mkdocs.zh.yml", "zh"))  # config file, folder in the site
+
+
+def build_editions(project: Path, configs: tuple[tuple[str, str], ...], **env: str) -> float:
+    """Seconds for strict builds of the given editions, one after the other, each in a new process."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        for config, folder in configs:
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mkdocs",
+                    "build",
+                    "--strict",
+                    "-q",
+                    "-f",
+                    config,
+                    "-d",
+                    str(Path(out) / folder),
+                ],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **ENV, **env},
+            )
+            if done.returncode != 0:
+                sys.exit(f"error: {config} build failed:\n{done.stderr[-3000:]}")
+        return time.perf_counter() - start
+
+
+def cold_editions(project: Path, configs: tuple[tuple[str, str], ...]) -> float:
+    """build_editions with every cache dropped first."""
+    for cache in CACHES:
+        shutil.rmtree(project / cache, ignore_errors=True)
+    return build_editions(project, configs)
+
+
+def language_figures(project: Path, runs: int) -> list[tuple[str, float, float, float]]:
+    """(start, English alone, both editions, ratio) for cold and warm builds, medians of runs, measured in turn."""
+    rows = []
+    for start, measure in (("cold", cold_editions), ("warm", build_editions)):
+        if start == "warm":
+            build_editions(project, EDITIONS)  # both editions' caches filled
+        english, both = [], []
+        for _ in range(runs):  # alternated, so a change in the machine's load hits both alike
+            english.append(measure(project, EDITIONS[:1]))
+            both.append(measure(project, EDITIONS))
+        median_en, median_both = statistics.median(english), statistics.median(both)
+        rows.append((start, median_en, median_both, median_both / median_en))
+    return rows
+
+
+def print_language_figures(rows: list[tuple[str, float, float, float]], runs: int) -> None:
+    """The side-by-side table: English alone, both editions, their ratio against the budget."""
+    print(f"\nboth editions (make build: English, then Chinese into site/zh/), {runs} run(s) each, medians\n")
+    print(f"| {'build':<6} | {'English alone (s)':>17} | {'English + Chinese (s)':>21} | {'ratio':>6} | budget |")
+    print(f"| {'-' * 6} | {'-' * 16}: | {'-' * 20}: | {'-' * 5}: | ------ |")
+    for start, english, both, ratio in rows:
+        verdict = "ok" if ratio <= LANGUAGE_BUDGET else "OVER"
+        print(f"| {start:<6} | {english:>17.1f} | {both:>21.1f} | {ratio:>5.2f}× | ≤ {LANGUAGE_BUDGET}× {verdict} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,11 @@ extra first code cell that, on Colab only, clones the repository and works insid
 notebook can `import kf` and read `data/`. The site's "Download the notebook" file is made by the
 same function, so the download and the Colab notebook are the same file.
 
-    python scripts/paired_notebooks.py          # rewrite notebooks/ from docs/
+The Chinese edition's notebook pages (`docs_zh/<path>.py`, built by mkdocs.zh.yml) get their twins in
+`notebooks/zh/<path>.ipynb` the same way; a twin marked `translation: pending` in its jupytext header is
+shown in English on the Chinese site and has no Chinese .ipynb.
+
+    python scripts/paired_notebooks.py          # rewrite notebooks/ from docs/ and docs_zh/
     python scripts/paired_notebooks.py --check  # exit 1, naming the stale files, if they differ
 """
 
@@ -21,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRED_DIR = "notebooks"  # where the .ipynb twins live, relative to the project root
+# Each edition: (its docs folder, where its .ipynb twins live), relative to the project root.
+EDITIONS = (("docs", PAIRED_DIR), ("docs_zh", f"{PAIRED_DIR}/zh"))
 COLAB_MARK = "# Open in Colab:"  # the first line of the injected cell
 
 COLAB_CELL = """\
@@ -113,23 +119,46 @@ def repository(config: dict) -> tuple[str | None, str | None]:
     return config.get("repo_url"), (where[0] if where else None)
 
 
-def pages(root: Path, config: dict) -> list[Path]:
-    """The jupytext .py notebook pages under docs/: those matching mkdocs-jupyter's include patterns."""
+def pages(root: Path, config: dict, docs: str = "docs") -> list[Path]:
+    """The jupytext .py notebook pages under docs/ (or docs_zh/): those matching mkdocs-jupyter's include patterns."""
     plugins = [p for p in config.get("plugins", []) if isinstance(p, dict) and "mkdocs-jupyter" in p]
     patterns = (plugins[0]["mkdocs-jupyter"] or {}).get("include", []) if plugins else []
-    return sorted({path for pattern in patterns for path in (root / "docs").glob(pattern) if path.suffix == ".py"})
+    return sorted({path for pattern in patterns for path in (root / docs).glob(pattern) if path.suffix == ".py"})
+
+
+def translation_pending(page: Path) -> bool:
+    """True if a jupytext page's header says `translation: pending` (the Chinese site shows the English page)."""
+    import yaml
+
+    found = re.match(r"# ---\n((?:#.*\n)*?)# ---\n", page.read_text(encoding="utf-8"))
+    header = yaml.safe_load("\n".join(line[2:] for line in found.group(1).splitlines())) if found else None
+    return isinstance(header, dict) and str(header.get("translation", "")).strip().lower() == "pending"
+
+
+def edition_of(root: Path, page: Path) -> tuple[str, str]:
+    """(docs folder, twins folder) of the edition a page belongs to."""
+    for docs, paired in EDITIONS:
+        if page.is_relative_to(root / docs):
+            return docs, paired
+    raise PairingError(f"{page} is in neither {' nor '.join(d for d, _ in EDITIONS)}")
 
 
 def paired_path(root: Path, page: Path) -> Path:
-    """notebooks/experiments/x.ipynb for docs/experiments/x.py."""
-    return root / PAIRED_DIR / page.relative_to(root / "docs").with_suffix(".ipynb")
+    """notebooks/experiments/x.ipynb for docs/experiments/x.py; notebooks/zh/experiments/x.ipynb for docs_zh/..."""
+    docs, paired = edition_of(root, page)
+    return root / paired / page.relative_to(root / docs).with_suffix(".ipynb")
 
 
 def expected(root: Path) -> dict[Path, str]:
-    """Every paired notebook path and the text it should hold."""
+    """Every paired notebook path, in both editions, and the text it should hold."""
     config = read_mkdocs_yml(root)
     repo_url, branch = repository(config)
-    return {paired_path(root, page): paired_notebook(page, repo_url, branch) for page in pages(root, config)}
+    found = [page for docs, _ in EDITIONS for page in pages(root, config, docs)]
+    return {
+        paired_path(root, page): paired_notebook(page, repo_url, branch)
+        for page in found
+        if not translation_pending(page)
+    }
 
 
 def committed(root: Path) -> list[Path]:
@@ -146,20 +175,30 @@ def stale(root: Path) -> list[str]:
         if not path.is_file():
             problems.append(f"{name}: missing")
         elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{name}: differs from docs/{paired_source_name(root, path)}")
+            problems.append(f"{name}: differs from {paired_source_name(root, path)}")
     for path in committed(root):
         if path not in wanted:
-            problems.append(f"{path.relative_to(root)}: has no page in docs/ (delete it)")
+            problems.append(f"{path.relative_to(root)}: has no page in {source_folder(root, path)}/ (delete it)")
     return problems
 
 
+def source_folder(root: Path, path: Path) -> str:
+    """docs for notebooks/..., docs_zh for notebooks/zh/...: the folder a twin's page lives in."""
+    for docs, paired in sorted(EDITIONS, key=lambda e: len(e[1]), reverse=True):
+        if path.is_relative_to(root / paired):
+            return docs
+    return "docs"
+
+
 def paired_source_name(root: Path, path: Path) -> str:
-    """experiments/x.py for notebooks/experiments/x.ipynb."""
-    return str(path.relative_to(root / PAIRED_DIR).with_suffix(".py"))
+    """docs/experiments/x.py for notebooks/experiments/x.ipynb, docs_zh/experiments/x.py for notebooks/zh/..."""
+    docs = source_folder(root, path)
+    paired = dict(EDITIONS)[docs]
+    return f"{docs}/{path.relative_to(root / paired).with_suffix('.py').as_posix()}"
 
 
 def write(root: Path) -> list[Path]:
-    """Rewrite notebooks/ from docs/; return the files that changed."""
+    """Rewrite notebooks/ from docs/ and docs_zh/; return the files that changed."""
     changed = []
     wanted = expected(root)
     for path, text in wanted.items():

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 PUNCTUATION = ",.:;)%"  # get_text(" ") puts a space before these; a reader sees none
 HUGGING_TIMES = PUNCTUATION + "×"  # pages where "2.8×" is written against its number
+ZH_PUNCTUATION = PUNCTUATION + "，。：；）、！？"  # Chinese pages: no space before full-width punctuation either
 
 
 def built_page(site: Path, name: str) -> BeautifulSoup:
@@ -20,13 +21,21 @@ def built_page(site: Path, name: str) -> BeautifulSoup:
 def text_of(node, punctuation: str = PUNCTUATION) -> str:
     """Visible text with whitespace folded and no space before punctuation."""
     text = re.sub(r"\s+", " ", node.get_text(" "))
-    return re.sub(rf"\s+([{re.escape(punctuation)}])", r"\1", text).replace("( ", "(").strip()
+    return re.sub(rf"\s+([{re.escape(punctuation)}])", r"\1", text).replace("( ", "(").replace("（ ", "（").strip()
 
 
 def missing_sentences(page: BeautifulSoup, sentences: list[str], punctuation: str = PUNCTUATION) -> list[str]:
     """The sentences a reader would not find in the page's article (all of them, for one clear failure)."""
     text = text_of(page.find("article"), punctuation)
     return [sentence for sentence in sentences if sentence not in text]
+
+
+def built_zh_page(zh_site: Path, name: str) -> BeautifulSoup:
+    """The built Chinese page docs_zh/<name>.md ('' for the home page), parsed; zh_site is the built_zh_site fixture.
+
+    Pin Chinese sentences with missing_sentences(page, [...], ZH_PUNCTUATION).
+    """
+    return built_page(zh_site, name)
 
 
 def table_rows(page: BeautifulSoup, column: str) -> list[list[str]]:

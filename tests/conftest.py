@@ -33,12 +33,13 @@ for key, value in {
 
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
+PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and its catalogs and term list
 # The build caches under .cache/ are keyed by content, never by path (experiments, receptive-field models,
 # notebook pages, executed blocks), so a copy can start from the working tree's. This lock keeps a copy from
 # reading them while a build of the working tree writes them.
 CACHE = ROOT / ".cache"
 CACHE_LOCK = CACHE / "tests-build.lock"
-SITE_FIXTURES = {"built_site", "warm_project"}  # tests that wait for the session's build
+SITE_FIXTURES = {"built_site", "warm_project", "built_zh_site"}  # tests that wait for the session's build
 
 
 def in_ci() -> bool:
@@ -138,3 +139,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if groups[item.nodeid]:
                 item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+
+
+def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build --strict -f mkdocs.zh.yml` (the Chinese edition) on a project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.zh.yml", "--site-dir", str(out)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_zh_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Path:
+    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`).
+
+    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
+    """
+    return build_once(
+        shared_folder(request.config, tmp_path_factory),
+        "site_zh",
+        lambda out: mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1"),
+        out=built_site / "zh",
+    )

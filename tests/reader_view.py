@@ -71,6 +71,7 @@ def prose_problems(html: str) -> list[Problem]:
 # --- Results first: code lines a reader must scroll past before the first result ---
 
 CODE_TAB = "Code"  # the tab label of the source in every executed fence (tabs="Code|Output", CONTRIBUTING)
+CODE_TABS = (CODE_TAB, "代码")  # ...and on Chinese pages (tabs="代码|输出")
 RESULT_TAGS = {"table", "figure", "img"}  # and figures drawn as <svg role="img"> (not icons)
 RESULT_CLASSES = {"admonition", "jp-OutputArea-output"}
 
@@ -116,7 +117,7 @@ def is_result(node: Tag) -> bool:
     if node.name == "svg" and node.get("role") == "img":
         return True
     block = node.find_parent(class_="tabbed-block") if node.name == "pre" else None
-    return block is not None and tab_label(block) != CODE_TAB
+    return block is not None and tab_label(block) not in CODE_TABS
 
 
 def code_before_first_result(html: str) -> tuple[int, str]:

@@ -695,3 +695,133 @@ def layout_shift(browser, url: str, width: int) -> float:  # noqa: F811 - fixtur
 def test_the_calculator_does_not_shift_the_page(browser, site_url, width: int) -> None:  # noqa: F811 - fixtures
     shift = layout_shift(browser, site_url + PAGE, width)
     assert shift <= MAX_LAYOUT_SHIFT, f"{PAGE} at {width} px: layout shift {shift:.3f} > {MAX_LAYOUT_SHIFT}"
+
+
+# ---- The Chinese page: the same form and arithmetic, its texts from core.js's zh table -------------------
+
+ZH_PAGE = "zh/" + PAGE
+ENGLISH_UI = re.compile(
+    r"\b(Add layer|Remove|Stack [AB]|Layer \d|Input|Total|Padding|Filters|Kernel|Enter|Must|waits|fix)\b"
+)
+
+
+def open_zh(tab, base: str, query: str = "") -> None:
+    """Load a Chinese calculator page and wait until it has built its form."""
+    tab.goto(base + query)
+    tab.wait_for_selector("#kf-calculator[data-ready=true]")
+
+
+@pytest.fixture
+def zh_page(browser, site_url, built_zh_site):  # noqa: F811 - fixtures imported above
+    """A fresh tab on the Chinese calculator page; fails the test on any uncaught exception or console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    tab.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    outside = local_only(tab, site_url)
+    tab.base = site_url + ZH_PAGE
+    yield tab
+    context.close()
+    assert not problems, problems
+    assert not outside, outside
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_chinese_page_builds_a_chinese_form_with_the_same_numbers(zh_page, page) -> None:
+    open_zh(zh_page, zh_page.base)
+    assert zh_page.evaluate("window.kfCalcCore.LANGUAGE") == "zh"
+    open_calc(page)
+    assert page.evaluate("window.kfCalcCore.LANGUAGE") == "en"
+    zh_rows, en_rows = table_rows(zh_page, "a"), table_rows(page, "a")
+    assert [row[1:] for row in zh_rows] == [row[1:] for row in en_rows]  # every number as on the English page
+    assert zh_rows[0][0] == "输入"
+    assert zh_rows[-1][0] == "合计"
+    form = zh_page.locator("#kf-calculator").inner_text()
+    for label in ("添加层", "滤波器数量", "卷积核高度", "步幅", "填充", "堆叠 A", "乘加运算次数", "感受野", "跳距"):
+        assert label in form, label
+    assert not ENGLISH_UI.search(form), ENGLISH_UI.search(form)
+    labels = zh_page.evaluate(
+        "() => [...document.querySelectorAll('#kf-calculator [aria-label]')].map(e => e.ariaLabel)"
+    )
+    assert labels
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_chinese_page_says_what_is_wrong_in_chinese(zh_page) -> None:
+    open_zh(zh_page, zh_page.base)
+    field(zh_page, "a", 0, "filters").fill("0")
+    assert error_of(zh_page, "a", 0, "filters") == "至少为 1，不能是 0。"
+    assert table_rows(zh_page, "a")[-1][1] == "请修正标出的字段"
+    field(zh_page, "a", 0, "filters").fill("64")
+    field(zh_page, "a", 0, "kh").fill("29")
+    assert error_of(zh_page, "a", 0, "kh") == "卷积核高度：比输入（28）还大。请用更小的卷积核，或使用 “same” 填充。"
+    field(zh_page, "a", 0, "kh").fill("3")
+    field(zh_page, "a", 0, "groups").fill("2")
+    assert "必须同时整除输入通道数（1）和滤波器数量（64）" in error_of(zh_page, "a", 0, "groups")
+    open_zh(zh_page, zh_page.base, "?calc=v9.28x28x1")
+    alert = zh_page.locator("#kf-url-error").text_content()
+    assert alert == "这个链接不是由这一版本的计算器生成的（v9）。现在改为显示问题中的两个层。", alert
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_html_lang_picks_the_language_and_english_stays_english(browser, site_url) -> None:  # noqa: F811
+    """The English page served with <html lang="zh-Hans"> gets the Chinese form; as served, the English one."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+
+        def as_chinese(route) -> None:
+            body = route.fetch().text()
+            assert '<html lang="en"' in body
+            route.fulfill(body=body.replace('<html lang="en"', '<html lang="zh-Hans"', 1), content_type="text/html")
+
+        open_calc_at = site_url + PAGE
+        tab.goto(open_calc_at)
+        tab.wait_for_selector("#kf-calculator[data-ready=true]")
+        english = tab.locator("#kf-calculator").inner_text()
+        assert "Add layer" in english
+        assert "Stack A" in english
+        assert not re.search(r"[\u4e00-\u9fff]", english)
+        tab.route(re.compile(r".*/calculator/(\?.*)?$"), as_chinese)
+        tab.goto(open_calc_at + "?reload=1")
+        tab.wait_for_selector("#kf-calculator[data-ready=true]")
+        assert "添加层" in tab.locator("#kf-calculator").inner_text()
+    finally:
+        context.close()
+
+
+SAME_IN_BOTH = {"nameSame", "summaryRatio"}  # ", same" (Keras's padding name) and "B ÷ A"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_text_has_a_chinese_twin_with_the_same_holes(page) -> None:
+    open_calc(page)
+    strings = page.evaluate("window.kfCalcCore.STRINGS")
+    assert list(strings["zh"]) == list(strings["en"])
+    for key, english in strings["en"].items():
+        assert sorted(re.findall(r"\{\w+\}", strings["zh"][key])) == sorted(re.findall(r"\{\w+\}", english)), key
+        assert strings["zh"][key] != english or key in SAME_IN_BOTH, key
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    from built_pages import ZH_PUNCTUATION, built_zh_page
+
+    page = built_zh_page(built_zh_site, "calculator")
+    assert page.select_one("#kf-calculator") is not None
+    assert not missing_sentences(
+        page,
+        [
+            "这里两者之间的最大差距是 0.0",
+            "这个预设统计了该块 79,296 个参数中的 79,008 个。它漏掉的 288 个是 LayerNorm 每个通道的缩放和偏移（192）"
+            "以及层缩放（96）",
+            "问题本身",
+        ],
+        ZH_PUNCTUATION,
+    )

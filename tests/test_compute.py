@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import built_page, missing_sentences, text_of
+from built_pages import ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences, text_of
 
 from conftest import ROOT, SNIPPETS
 from kf import timing
@@ -203,3 +203,24 @@ def test_snippet_runs_on_its_own() -> None:
     assert "| `Conv2D(64, (3,3))` | `valid` | (26, 26, 64) | 3·3·1 = 9 | 389,376 | 778,752 |" in done.stdout
     assert f"**{LABEL}:**" in done.stdout
     assert '<span class="kf-measured"' in done.stdout
+
+
+# The Chinese page (docs_zh/compute.md, i18n/zh/compute.yml): the same computed numbers in its sentences,
+# figure text and answer (the measured times change from build to build and are not pinned).
+ZH_PROSE = [
+    "按本站的约定，即 7.2 × 10⁹ 次浮点运算",
+    "但 3×3 层的输出值个数是 7×7 层的 2.79 倍（valid），所以总数只差 1.95 倍",
+    "7×7 层增加的输出位置（22×22 → 28×28）比 3×3 层（26×26 → 28×28）更多，差距扩大到 2.72 倍",
+    "它在 14×14 和 15×15（1,411,200 次乘加运算）处达到峰值",
+    "Conv2D(64, (3,3)) 需要 389,376 次，Conv2D(32, (7,7)) 需要 758,912 次",
+    "它的输出占用的内存却是 32 × 7×7 层的 2.79 倍：批量为 128 时（valid）为 21.125 MiB，而后者为 7.563 MiB",
+    "它自己的权重和偏置以 float32 存储只占 2.5 KiB",
+    "第一个 3×3 层为 9，有 64 个输入通道的下一层为 576",
+    "内存：25,088 × 4 字节 × 128 = 12,845,056 字节 = 12.25 MiB",
+    "浮点运算次数：2 × 1,229,312 次乘加运算 × 128 = 314,703,872",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    assert not missing_sentences(built_zh_page(built_zh_site, "compute"), ZH_PROSE, ZH_PUNCTUATION)

@@ -123,3 +123,33 @@ def test_guide_page_has_no_typed_verdicts() -> None:
     page = (ROOT / "docs" / "decision_guide.md").read_text(encoding="utf-8")
     assert "snippets/decision_guide.py:summary" in page
     assert importlib.util.find_spec("kf.evidence") is not None
+
+
+def zh_catalog() -> dict[str, str]:
+    """The Chinese edition's renderings (i18n/zh/decision_guide.yml), literal entries only."""
+    import yaml
+
+    entries = yaml.safe_load((ROOT / "i18n" / "zh" / "decision_guide.yml").read_text(encoding="utf-8"))
+    return {e["en"]: e["zh"] for e in entries}
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    """The Chinese guide quotes every computed verdict, in Chinese, with the same numbers."""
+    html = (built_zh_site / "decision_guide" / "index.html").read_text(encoding="utf-8")
+    article = BeautifulSoup(html, "html.parser").find("article")
+    quoted = {}
+    for row in article.find("table").find_all("tr")[1:]:
+        cells = [re.sub(r"\s+", "", td.get_text()) for td in row.find_all("td")]
+        quoted[cells[1].rsplit("（", 1)[0]] = cells[0]
+    zh = zh_catalog()
+    claims = computed_claims()
+    assert len(quoted) == len(claims)
+    text = re.sub(r"\s+", " ", article.get_text(" "))
+    for claim in claims:
+        name = re.sub(r"\s+", "", zh[claim["recommendation"]].replace("`", ""))
+        assert quoted.get(name) == zh[f"| **{claim['verdict']}** |"].strip("| *"), name
+        numbers = re.search(r"`: (.+?) percentage points", claim["detail"])
+        if numbers:  # the paired difference and its interval, as computed
+            assert numbers.group(1) + " 个百分点" in text, (name, numbers.group(1))
+    assert "percentage points" not in text

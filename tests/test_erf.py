@@ -182,3 +182,40 @@ def test_direction_of_change_is_computed_from_the_paired_interval(trained: list[
     found = change(fake_runs([1.5] * 5, trained))
     assert found["direction"] == direction
     assert found["agrees_with_luo"] == (direction == LUO_DIRECTION)
+
+
+ZH_DIRECTION = {"grows": "变宽", "shrinks": "变窄", "no change detectable at this budget": "在此预算下检测不到变化"}
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site, committed: dict) -> None:
+    """The Chinese page states the same theory, measurements and computed directions, in Chinese."""
+    import re
+
+    from built_pages import ZH_PUNCTUATION, built_zh_page, missing_sentences
+
+    from kf import erf_findings, evidence
+    from kf.erf import digits_for_erf
+
+    def said(sentence: str) -> str:  # as a reader sees it: no space before a unit or full-width punctuation
+        return re.sub(rf"\s+([{re.escape(ZH_PUNCTUATION)}])", r"\1", sentence)
+
+    table = erf_findings.depth_table(committed["depth"]["rows"])
+    exponents = erf_findings.depth_exponents(table)
+    deepest = max(table)
+    images, _ = digits_for_erf(ERF["images"])
+    runs = {name: erf_findings.single_layer_runs(name, images) for name in ERF["single"]}
+    runs["3 × (16×3×3)"] = committed["stack"]
+    sentences = [
+        f"σ 在理论中以指数 {exponents['theory']:.2f} 增长",
+        f"在 {deepest} 层时，平均 |梯度| 的 σ 是理论值的 {table[deepest]['random'].mean / table[deepest]['theory']:.2f} 倍",
+    ]
+    for name, found in runs.items():
+        c = erf_findings.change(found)
+        direction, signed = ZH_DIRECTION[c["direction"]], erf_findings.signed_text(c["difference"])
+        sentences.append(f"{name}：{direction}（{signed} px）")
+        cells = [evidence.ci_text(c["accuracy"]), *(erf_findings.sigma_text(c[k]) for k in ("init", "trained"))]
+        sentences.append(f"{name} {' '.join(cells)} {signed} {direction}")
+    page = built_zh_page(built_zh_site, "experiments/erf")
+    missing = missing_sentences(page, [said(s) for s in sentences], ZH_PUNCTUATION)
+    assert not missing, f"docs_zh/experiments/erf.py does not say: {missing}"

@@ -74,3 +74,26 @@ def test_built_page_shows_init_trained_and_change(built_site: Path, results: dic
     assert {"better": "towards the centre", "worse": "towards the outer ring"}.get(verdict, "cannot be told") in text
     html = (built_site / "experiments" / "filters" / "index.html").read_text(encoding="utf-8")
     assert html.count('class="kf-figure"') == 3
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path, results: dict) -> None:
+    """The Chinese page states the same shares, change and computed verdict, in Chinese."""
+    import re
+
+    from built_pages import ZH_PUNCTUATION, built_zh_page, missing_sentences
+
+    def said(sentence: str) -> str:  # as a reader sees it: no space before a unit or full-width punctuation
+        return re.sub(rf"\s+([{re.escape(ZH_PUNCTUATION)}])", r"\1", sentence)
+
+    measures = evidence.kernel_measures(results["arrays"], "32×7×7")
+    verdict = {"better": "移向了中心", "worse": "移向了外圈"}.get(stats.verdict(measures["change"]), "无法与 0 区分")
+    sentences = [
+        f"在 {len(measures['seeds'])} 个随机种子上，7×7 卷积核中央 3×3 所占的平方权重份额，"
+        f"初始化时为 {100 * measures['init'].mean:.1f} %，训练后为 {100 * measures['trained'].mean:.1f} %。",
+        verdict,
+        evidence.diff_text(measures["change"]).replace(" [", " 个百分点 ["),
+    ]
+    page = built_zh_page(built_zh_site, "experiments/filters")
+    missing = missing_sentences(page, [said(s) for s in sentences], ZH_PUNCTUATION)
+    assert not missing, f"docs_zh/experiments/filters.py does not say: {missing}"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import keras
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import HUGGING_TIMES, built_page, missing_sentences, text_of
+from built_pages import HUGGING_TIMES, ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences, text_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -227,3 +227,35 @@ def test_built_tables_figure_and_link(page: BeautifulSoup, snippet: dict) -> Non
     links = [a["href"] for a in page.find_all("a", href=True) if "calc=" in a["href"]]
     assert links == [snippet["calculator_link"]]
     assert page.find("a", href="../modern_kernels/") is not None, "Next: link missing"
+
+
+# The Chinese page (docs_zh/first_layer.md, i18n/zh/first_layer.yml): the same computed numbers in its sentences.
+ZH_PROSE = [
+    "一个从 1 到 32 通道的 7×7 层有 1,568 个权重。三个 3×3 层（1 → 32 → 32 → 32）有 18,720 个：是前者的 11.9 倍",
+    "同样的比较给出 110,592 对 200,704 个权重：0.55×，正是 VGG 论文中的 27/49",
+    "只有当一层接收的通道数已经超过它输出通道数的 45% 时，三个 3×3 层才比一个 7×7 层便宜",
+    "它需要超过 14.4 个输入通道",
+    "堆叠每张图像需要 10,002,368 次乘加运算，7×7 层只需 797,632 次，前者是后者的 12.5 倍",
+    "每读入 9 个值就写出 64 个值",
+    "卷积核的秩为 9",
+    "ResNet-C 有 28,640 个参数，ResNet 有 9,472 个",
+    "（357,654,528 对 118,013,952）",
+    "三者都在第一个块之前把 224×224 的图像缩小到 56×56",
+    "参数之比从 2.50 增大到 2.64",
+    "因为 3 个输入通道仍远低于盈亏平衡点 14.4。",  # the catalog entry must not end inside the number
+    "都需要同样的 7,225,344 次乘加运算",
+    "需要 9,248 个参数和 1,806,336 次乘加运算",
+    "每张图像至多 30,000 个参数和 2,500,000 次乘加运算",
+    "只有第一层有 8 个或 16 个滤波器的设计在预算之内",
+    "所以设计最终选定 16 个 5×5 的滤波器：29,322 个参数，2,125,696 次乘加运算",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path, snippet: dict) -> None:
+    page = built_zh_page(built_zh_site, "first_layer")
+    assert not missing_sentences(page, ZH_PROSE, ZH_PUNCTUATION)
+    label = page.select_one("figure.kf-figure svg[role=img]")["aria-label"]
+    assert "在 14.4 个输入通道处穿过 1；输入与输出通道数相同时，它始终是 0.55。" in label
+    links = [a["href"] for a in page.find_all("a", href=True) if "calc=" in a["href"]]
+    assert links == [snippet["calculator_link"]], "the Chinese page opens the same design in the calculator"

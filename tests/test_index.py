@@ -171,3 +171,29 @@ def test_built_verdict_boxes_keep_their_kind_and_title(built_site: Path) -> None
     assert verdict_boxes(page(built_site).find("article")) == VERDICT_BOXES
     for kind, title in VERDICT_BOXES:
         assert title.startswith(VERDICT_KINDS[kind] + ":"), f"a {kind} box titled {title!r}"
+
+
+ZH_PROSE = [  # the Chinese page: the question as Chinese learners ask it, then the same computed numbers
+    "为什么用 Conv2D(64,(3,3)) 而不是 Conv2D(32,(7,7))？",
+    "640 个参数，对比 1,600 个。",
+    "只看权重（1,568 ÷ 576），比值才更大，约为 2.72。",
+    "它需要 432,650 个参数，而接在 32 滤波器层之后只需要 154,890 个",
+    "3×3 层输出 26×26，7×7 层输出 22×22",
+    "每边 3 个像素，而不是 1 个",
+    "3×3 卷积输出 14×14，在 3×3 层之后接 MaxPooling2D(2) 输出 13×13",
+    "三个能看到 7 × 7 个",
+    "三个 3×3 层有 110,592 个权重，单个 7×7 层有 200,704 个",
+    "3×3 层每张图像需要 389,376 次，7×7 层需要 758,912 次（是前者的 1.95 倍",
+    "64 个滤波器每张图像产生 43,264 个激活值，对比 15,488 个，是后者的 2.79 倍",
+    "参数（权重 + 偏置） 640 1,600 2.5×",
+    "每张图像的乘加运算次数， same 451,584 1,229,312 2.72×",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    from built_pages import ZH_PUNCTUATION, built_zh_page
+
+    page = built_zh_page(built_zh_site, "")
+    assert missing_sentences(page, ZH_PROSE, ZH_PUNCTUATION) == []
+    assert text_of(page.find("h1")).startswith("大卷积核还是多滤波器？")

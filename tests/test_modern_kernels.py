@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import HUGGING_TIMES, built_page, missing_sentences
+from built_pages import HUGGING_TIMES, ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences
 from built_pages import text_of as fold_text
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -203,3 +203,32 @@ def test_built_figure(page: BeautifulSoup) -> None:
     assert "DepthwiseConv2D grows from 256 to 333,056" in label
     assert "SeparableConv2D grows from 16,640 to 349,440" in label  # 128 + 16,384 + 128; 332,928 + 16,512
     assert svgs[0].find("text") is not None, "figure text should be real text, not glyph paths"
+
+
+# The Chinese page (docs_zh/modern_kernels.md, i18n/zh/modern_kernels.yml): the same computed numbers in its sentences.
+ZH_PROSE = [
+    "深度卷积层有 640 个参数（3·3·64 个权重和 64 个偏置）",
+    "当 N = 64、k = 3 时，这个比值为 1/64 + 1/9 = 73/576",
+    "少到原来的 1/7.9",
+    "逐点卷积层承担了可分离卷积层 88% 的乘加运算",
+    "一个标准的 7×7 Conv2D 则会有 451,680 个（7·7·96·96 + 96），是前者的 94 倍",
+    "（9,312 个参数，28,901,376 次乘加运算）",
+    "一个 31×31 的深度卷积层有 123,136 个参数，需要 385,753,088 次乘加运算",
+    "需要 15 层",
+    "共有 65,536 个参数，而完整的 51×51 有 333,056 个：只占后者的 20%",
+    "标准的 3×3 层每搬运一个值要做 264 次乘加运算；3×3 深度卷积层只做 4.5 次",
+    "7×7 深度卷积核的乘加运算次数是 3×3 的 5.4 倍",
+    "乘加运算次数少到 1/22.78：由公式得 1/(1/256 + 1/25)，由 Keras 层得 1,284,505,600 ÷ 56,397,824",
+    "参数从 1,638,656 个降到 72,192 个",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    page = built_zh_page(built_zh_site, "modern_kernels")
+    assert not missing_sentences(page, ZH_PROSE, ZH_PUNCTUATION)
+    label = page.select_one("figure.kf-figure svg[role=img]")["aria-label"]
+    assert "Conv2D（标准）从 16,512 增长到 42,614,912" in label
+    warning = page.find("div", class_="warning")
+    assert warning is not None
+    assert warning.find("span", class_="kf-measured") is not None, "measured times stay marked"

@@ -226,3 +226,29 @@ def test_every_internal_link_resolves(built_site: Path, name: str) -> None:
         assert target.is_file(), f"{href} on {name or 'index'}: no page {target}"
         if url.fragment:
             assert url.fragment in anchors_of(built_site, target), f"{href} on {name or 'index'}: no such anchor"
+
+
+ZH_PROSE = [  # the Chinese page: the same claims, verdicts and computed evidence
+    "11 条说法中，3 条成立，3 条只部分成立，5 条不成立。",
+    "1 64×3×3 层的参数更少。 正确 参数",
+    "只看权重（1,568 ÷ 576），比值才更大，约为 2.72。",
+    "一个单元才能看到数字所在的 20×20 方框，要 14 层才能看到图像的全部 28 个像素",
+    "它们有 110,592 个权重，而 7×7 层有 200,704 个，多出 81%",
+    "从 50,176 个位置、每个位置 3 个值，变成 49 个位置、每个位置 512 个值",
+    "3 个通道时比值已经是 2.64",
+    "每个滤波器 192 个值",
+    "AlexNet，2012：11×11，步幅 4 34,944 109,283,328 56×56×96 11×11 4",
+    "VGG 的 3×3 层有 1,792 个参数，AlexNet 的有 34,944 个；每个输出值的开销是 27 次乘加运算，对比 363 次",
+    "所以输出是 11×11×32；使用 same 时，⌈28/2⌉ = 14，所以是 14×14×32",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    from built_pages import ZH_PUNCTUATION, built_zh_page
+
+    page = built_zh_page(built_zh_site, "myths")
+    assert missing_sentences(page, ZH_PROSE, ZH_PUNCTUATION) == []
+    alt = page.find("svg", attrs={"aria-label": True})["aria-label"]
+    assert alt.startswith("折线图："), alt
+    assert alt.endswith("逐渐接近只算权重时的比值 2.72。"), alt

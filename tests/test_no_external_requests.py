@@ -52,6 +52,12 @@ def test_home_and_write_a_page_make_no_external_request(browser, built_site: Pat
     assert external(base, urls) == []
 
 
+def test_chinese_pages_make_no_external_request(browser, built_zh_site: Path) -> None:  # noqa: F811
+    base, urls = requests_made(browser, built_zh_site.parent, ["zh/", "zh/experiments/training/", "zh/write_a_page/"])
+    assert base + "zh/experiments/training/" in urls, "the pages were not loaded"
+    assert external(base, urls) == []
+
+
 def test_without_the_override_material_would_call_the_github_api(browser, tmp_path: Path) -> None:  # noqa: F811
     """The check above can fail: Material's own repo link fetches stars and forks from api.github.com."""
     project = copy_project(tmp_path / "project")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import built_page, missing_sentences, text_of
+from built_pages import ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences, text_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -192,3 +192,22 @@ def test_snippet_runs_on_its_own() -> None:
     assert done.returncode == 0, done.stderr
     assert "| 28 | 3 | 2 | ⌈28/2⌉ = 14 | 1 | 0 | 1 |" in done.stdout
     assert "960 combinations" in done.stdout
+
+
+# The Chinese page (docs_zh/output_shape.md, i18n/zh/output_shape.yml): the same computed numbers in its
+# sentences and figure text.
+ZH_PROSE = [
+    "在标有 ✗ 的 5 行中，它是一个分数，而 Keras 返回它向下取整的结果",
+    "而 Keras 给出 13。最后一个窗口需要的那一行并不存在",
+    "3×3 层输出 26×26，7×7 层输出 22×22：7×7 层每侧损失 3 个像素，而不是 1 个",
+    "strides=2 的 3×3 卷积输出 14×14：只有输入位置数的 25%，而步幅为 1 的 7×7 卷积是 62%",
+    "在 3×3 层之后做池化得到 13×13",
+    "7×7，valid：22×22 个输出位置，每侧裁掉 3 个像素",
+    "中心相距 2 个像素，底部和右侧各多出 1 行（列）零",
+    "上方 1 个，下方 2 个（多出的那个放在后面）",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    assert not missing_sentences(built_zh_page(built_zh_site, "output_shape"), ZH_PROSE, ZH_PUNCTUATION)

@@ -132,3 +132,31 @@ def test_on_colab_the_first_cells_clone_the_repository_and_import_kf(tmp_path: P
     assert outside.returncode != 0
     assert "Run this notebook inside the kernels-and-filters repository" in outside.stderr + outside.stdout
     assert list(elsewhere.iterdir()) == []
+
+
+def test_chinese_pages_get_twins_in_notebooks_zh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs_zh/<path>.py pairs with notebooks/zh/<path>.ipynb; a page awaiting translation has no Chinese twin."""
+    project = copy_project(tmp_path / "project")
+    shutil.rmtree(project / "docs_zh", ignore_errors=True)
+    shutil.rmtree(project / "notebooks" / "zh", ignore_errors=True)
+    (project / "docs_zh" / "experiments").mkdir(parents=True)
+    english = (project / "docs" / "experiments" / "erf.py").read_text(encoding="utf-8")
+    translated = english.replace("# %% [markdown]\n", "# %% [markdown]\n# 中文说明。\n#\n", 1)
+    (project / "docs_zh" / "experiments" / "erf.py").write_text(translated, encoding="utf-8")
+    (project / "docs_zh" / "experiments" / "training.py").write_text(
+        "# ---\n# translation: pending\n# ---\n", encoding="utf-8"
+    )
+    assert main(["--check", "--root", str(project)]) == 1
+    assert "notebooks/zh/experiments/erf.ipynb: missing" in capsys.readouterr().err
+    changed = write(project)
+    twin = project / "notebooks" / "zh" / "experiments" / "erf.ipynb"
+    assert changed == [twin]
+    assert "中文说明。" in twin.read_text(encoding="utf-8")
+    code = [source(c) for c in cells(twin.read_text(encoding="utf-8")) if c["cell_type"] == "code"]
+    english_code = [source(c) for c in cells((project / "notebooks" / "experiments" / "erf.ipynb").read_text())]
+    assert [c for c in code if c in english_code] == code, "a Chinese twin's code cells are the English ones"
+    assert stale(project) == []
+    (project / "docs_zh" / "experiments" / "erf.py").write_text(translated + "\n# %% [markdown]\n# 新段落。\n")
+    assert "notebooks/zh/experiments/erf.ipynb: differs from docs_zh/experiments/erf.py" in "\n".join(stale(project))
+    (project / "notebooks" / "zh" / "experiments" / "gone.ipynb").write_text("{}", encoding="utf-8")
+    assert "notebooks/zh/experiments/gone.ipynb: has no page in docs_zh/ (delete it)" in stale(project)

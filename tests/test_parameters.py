@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import built_page, missing_sentences, text_of
+from built_pages import ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences, text_of
 
 from conftest import ROOT, SNIPPETS
 from kf.costs import keras_params, param_grid, signed
@@ -157,3 +157,26 @@ def test_snippet_runs_on_its_own() -> None:
     assert done.returncode == 0, done.stderr
     assert "count_params() = 640, formula = 640" in done.stdout
     assert "| 11×11 | 61,960 | 123,920 | 247,840 | 495,680 | 991,360 |" in done.stdout
+
+
+# The Chinese page (docs_zh/parameters.md, i18n/zh/parameters.yml): the same computed numbers in its sentences,
+# its next-layer table and its figure text.
+ZH_PROSE = [
+    "每个滤波器的权重变为 49 ÷ 9 ≈ 5.44 倍，可整个 32 滤波器的 7×7 层仍然只有 1,600 个参数",
+    "它们分别需要 36,928 和 100,384 个参数：仅 64 × 3×3 层就增长到 57.7 倍",
+    "第一层最大的单元格是 128 个 11×11 滤波器，有 15,616 个参数。同样的层放在 64 个输入通道上有 991,360 个",
+    "卷积核面积相差 121 倍（1×1 到 11×11），输入深度相差 64 倍（1 到 64 个通道）",
+    "32 × 7×7 层比 64 × 3×3 层多 960 个参数",
+    "输出头要多 277,760 个参数，约为第一层全部差值的 289 倍，因为 64 张 26×26 的特征图共有 43,264 个值，而另一边只有 15,488 个",
+    "却仍要多 18,432 个参数（第一层差值的 19 倍）",
+    "已有 33 个单元格与 Keras 的 count_params() 核对：全部相等",
+    "本层的参数 640 1,600 +960 每张图像的输出值（valid） 43,264 15,488 −27,776",
+    "下一层 Dense(10)：64×3×3 层之后为 432,650，32×7×7 层之后为 154,890",
+    "1 个输入通道时参数量从 16 到 15,616；3 个时从 32 到 46,592；64 个时从 520 到 991,360",
+    "（单通道时为 2.5：权重变为三倍，偏置不变）",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    assert not missing_sentences(built_zh_page(built_zh_site, "parameters"), ZH_PROSE, ZH_PUNCTUATION)

@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 import pytest
 from bs4 import BeautifulSoup
-from built_pages import built_page, missing_sentences, text_of
+from built_pages import ZH_PUNCTUATION, built_page, built_zh_page, missing_sentences, text_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -675,3 +675,28 @@ def test_built_growth_figure(page: BeautifulSoup) -> None:
     for row in BUILT_NETWORKS:
         assert f"{row[0]} reaches {row[3].split(' / ')[0]} pixels" in label, row[0]
     assert "#0a0b0c" not in str(svgs[0]), "a stand-in colour was not themed"
+
+
+# The Chinese page (docs_zh/receptive_field.md, i18n/zh/receptive_field.yml): the same computed numbers in its
+# sentences, tables and figure text.
+ZH_PROSE = [
+    "在 C = 64 时，三个 3×3 层有 110,592 个权重（27C²），单个 7×7 层有 200,704 个（49C²）",
+    "多出 81%，正是 VGG 论文给出的数字",
+    "把 5×5 换成 3×3 + 3×3 节省 28%",
+    "（剩下 18/25 的权重），把 3×3 换成 3×1 + 1×3 节省 33%",
+    "block5_conv3 的一个单元能看到 196×196 个像素， block5_pool 的一个单元能看到 212×212 个",
+    "经过这两层后，一个单元看到 11×11 个像素，与相邻单元相距 4 个像素",
+    "Keras 的 ResNet50 在感受野和步幅上一致，填充却不同（241 对 239）",
+    "EfficientNetB0 的卷积看到 851×851 个像素",
+    "所以 Keras 的感受野起点早 2 个输入像素（5 对 3）",
+    "VGG16 在 block3_conv2，即它 18 个卷积层和池化层中的第 8 层",
+    "VGG16 block3_conv2 第 8 层（共 18 层） 第 3 阶段（共 6 个）",
+    "ResNet50 经过 54 层达到 483 像素",
+    "要覆盖整张图像，需要 14 个卷积：2 · 14 + 1 = 29，是第一个达到 28 的奇数",
+    "最后一个看到 32 个像素，因为每次池化都使下一个 3×3 层增加的像素加倍",
+]
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site: Path) -> None:
+    assert not missing_sentences(built_zh_page(built_zh_site, "receptive_field"), ZH_PROSE, ZH_PUNCTUATION)

@@ -240,3 +240,46 @@ def test_claim_verdicts_follow_the_paired_interval(small: list[float], verdict: 
     assert found[0]["verdict"] == verdict
     assert "3×3" in found[0]["detail"]
     assert {c["verdict"] for c in found[1:]} == {"not distinguishable at this budget"}
+
+
+ZH_VERDICT = {"better": "优于", "worse": "不如"}  # i18n/zh/experiments/scenarios.yml: kf.stats.sentence in Chinese
+ZH_HELD = {"parameters": "参数", "kernel size": "卷积核大小", "filter count": "滤波器数量"}
+ZH_HELD |= {"parameters, receptive field": "参数、感受野", "depth, receptive field": "深度、感受野"}
+ZH_TABLE_VERDICT = {"better": "更好", "worse": "更差", "cannot be told apart at this budget": "在此预算下无法区分"}
+
+
+def zh_sentence(compared: dict) -> str:
+    """A computed verdict as the Chinese page says it (code spans read as their text)."""
+    a, b, said = compared["a"], compared["b"], compared["verdict"]
+    return f"{a} 与 {b} 在此预算下无法区分" if said not in ZH_VERDICT else f"{a} {ZH_VERDICT[said]} {b}"
+
+
+@pytest.mark.slow
+def test_zh_sentences(built_zh_site, results: dict) -> None:
+    """The Chinese page states the same computed intervals and verdicts, in Chinese."""
+    import re
+
+    from built_pages import ZH_PUNCTUATION, built_zh_page, missing_sentences
+
+    from kf import scenario_findings as findings
+    from kf import stats
+
+    def said(sentence: str) -> str:  # as a reader sees it: no space before a unit or full-width punctuation
+        return re.sub(rf"\s+([{re.escape(ZH_PUNCTUATION)}])", r"\1", sentence)
+
+    rows = findings.summary("rows", results["rows"]["rows"])["one 3×3 layer"]["accuracy"]
+    filters = findings.design_facts("motifs")["filters"]
+    sentences = [
+        f"单个 3×3 层的准确率为 {findings.ci_text(rows)}，比随机猜测（{findings.percent(chance('rows'))}）"
+        f"高 {100 * (rows.mean - chance('rows')):.1f} 个百分点",
+        f"在 7×7 层有 {filters['7×7']} 个滤波器（每个类别一个）的预算下，3×3 层有 {filters['3×3']} 个",
+        zh_sentence(stats.compare(results["motifs"]["rows"], "3×3", "7×7")),
+        zh_sentence(stats.compare(results["rows"]["rows"], "dilated 3×3, d = 1, 2, 3", "large kernel 13×13")),
+    ]
+    for task, found in results.items():
+        for c in findings.comparisons(task, found["rows"]):
+            row = f"{c['a']} − {c['b']} {ZH_HELD[c['held']]} {findings.diff_text(c['difference'])}"
+            sentences.append(f"{row} {ZH_TABLE_VERDICT[c['verdict']]}")
+    page = built_zh_page(built_zh_site, "experiments/scenarios")
+    missing = missing_sentences(page, [said(s) for s in sentences], ZH_PUNCTUATION)
+    assert not missing, f"docs_zh/experiments/scenarios.py does not say: {missing}"

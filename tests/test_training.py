@@ -186,6 +186,45 @@ def test_built_page_shows_the_costs_and_results(built_site: Path, results: dict)
 
 
 @pytest.mark.slow
+def test_zh_page_shows_the_same_results_in_chinese(built_zh_site: Path, results: dict) -> None:
+    """docs_zh/experiments/training.py with i18n/zh/experiments/training.yml: same numbers, Chinese verdicts."""
+    from bs4 import BeautifulSoup
+    from built_pages import ZH_PUNCTUATION, missing_sentences
+
+    from kf import evidence, stats
+    from kf.render import num
+
+    zh_verdicts = {stats.BETTER: "更好", stats.WORSE: "更差", stats.TIE: "在当前预算下无法区分"}
+    # The page's links (Chinese twin, Colab) are checked for every notebook by tests/test_zh.py.
+    page = BeautifulSoup((built_zh_site / "experiments" / "training" / "index.html").read_text("utf-8"), "html.parser")
+    assert "Traceback (most recent call last)" not in page.get_text(), "the Chinese page shows an exception"
+    capped, split = evidence.capped_runs(results["rows"]), COMPARISON["split"]
+    expected = [
+        f"{len(results['rows'])} 次训练中有 {len(results['rows']) - len(capped)} 次在达到 "
+        f"{TRAINING['max_epochs']} 轮的上限之前因验证损失不再下降而停止",
+        *[f"{r['variant']}，随机种子 {r['seed']}（最佳轮次 {r['best_epoch']}）" for r in capped],
+        f"中的 {num(sum(split.values()))} 个数字，划分为 {num(split['train'])} 个用于训练，"
+        f"{num(split['validation'])} 个用于验证（提前停止和学习率调度），{num(split['test'])} 个用于测试准确率",
+    ]
+    for found in evidence.pairs(results["rows"]):
+        a, b, verdict = found["a"], found["b"], found["verdict"]
+        joined = "和" if verdict == stats.TIE else "比"  # "a 和 b 无法区分" / "a 比 b 更好"
+        said = f"{a} {joined} {b} {zh_verdicts[verdict]}"
+        expected += [
+            said,  # the verdict sentence under the table
+            f"{a} − {b} {evidence.diff_text(found['difference'])} {zh_verdicts[verdict]}",  # the table row
+            f"a ÷ b 的代价之比：参数 {found['params_ratio']:.2f}×，乘加运算次数 {found['macs_ratio']:.2f}×",
+        ]
+    for name, v in evidence.variants(results["rows"]).items():
+        ci = evidence.ci_text(v["accuracy"]).replace(" %", "%")  # ZH_PUNCTUATION folds the space before %
+        expected.append(f"{name} {ci} {num(v['params'])} {num(v['macs'])}")  # the results table row
+    assert not missing_sentences(page, expected, ZH_PUNCTUATION)
+    alt = page.select("figure.kf-figure svg[role=img]")[0]["aria-label"]
+    assert "两张图，分别是测试准确率对参数量和对乘加运算次数：" in alt
+    assert "Two plots" not in alt
+
+
+@pytest.mark.slow
 def test_notebook_runs_as_a_plain_script() -> None:
     done = subprocess.run(
         [sys.executable, "docs/experiments/training.py"], cwd=ROOT, capture_output=True, text=True, timeout=900

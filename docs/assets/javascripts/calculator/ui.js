@@ -4,10 +4,8 @@
 (function () {
   "use strict";
   var core = window.kfCalcCore;
-  var LABELS = {
-    h: "Height", w: "Width", c: "Channels", filters: "Filters", kh: "Kernel height", kw: "Kernel width",
-    stride: "Stride", dilation: "Dilation", groups: "Groups", multiplier: "Depth multiplier", pool: "Pool size",
-  };
+  // Every visible or spoken text comes from core's table for the page's language (<html lang>).
+  var say = core && core.phrase;
   var KEYS = ["a", "b"];
   var state = null;
   var view = { a: null, b: null };  // per stack: its elements, so a recompute only writes text
@@ -56,43 +54,43 @@
 
   function layerName(layer) {
     var d = function (name) { return /^\s*\d{1,7}\s*$/.test(String(layer[name])) ? String(+layer[name]) : "?"; };
-    var pad = layer.padding === "same" ? ", same" : "";
-    var s = d("stride") !== "1" ? ", stride " + d("stride") : "";
+    var pad = layer.padding === "same" ? say("nameSame") : "";
+    var s = d("stride") !== "1" ? say("nameStride", { n: d("stride") }) : "";
     if (layer.type === "conv") {
-      var g = d("groups") !== "1" ? ", groups " + d("groups") : "";
-      var dl = d("dilation") !== "1" ? ", dilation " + d("dilation") : "";
+      var g = d("groups") !== "1" ? say("nameGroups", { n: d("groups") }) : "";
+      var dl = d("dilation") !== "1" ? say("nameDilation", { n: d("dilation") }) : "";
       return "Conv2D(" + d("filters") + ", " + d("kh") + "\u00d7" + d("kw") + s + dl + g + pad + ")";
     }
     if (layer.type === "depthwise") {
       var m = d("multiplier") !== "1" ? ", \u00d7" + d("multiplier") : "";
       return "DepthwiseConv2D(" + d("kh") + "\u00d7" + d("kw") + m + s + pad + ")";
     }
-    return core.TYPE_NAMES[layer.type] + "(" + d("pool") + (d("stride") !== d("pool") ? ", stride " + d("stride") : "") + pad + ")";
+    return core.TYPE_NAMES[layer.type] + "(" + d("pool") + (d("stride") !== d("pool") ? say("nameStride", { n: d("stride") }) : "") + pad + ")";
   }
 
   function buildLayer(key, index) {
     var stack = state[key], layer = stack.layers[index], v = view[key];
     var prefix = "kf-" + key + "-l" + index + "-";
-    var n = index + 1, total = stack.layers.length, name = "layer " + n + " of stack " + key.toUpperCase();
-    var typeSelect = selectField(prefix + "type", "Type", core.LAYER_TYPES.map(function (t) { return [t, core.TYPE_NAMES[t]]; }),
+    var n = index + 1, total = stack.layers.length, which = { n: n, stack: key.toUpperCase() };
+    var typeSelect = selectField(prefix + "type", say("type"), core.LAYER_TYPES.map(function (t) { return [t, core.TYPE_NAMES[t]]; }),
       layer.type, function (value) { layer.type = value; render(key, prefix + "type"); });
     var boxes = [typeSelect];
     core.FIELDS[layer.type].forEach(function (field) {
-      var f = numberField(prefix + field, LABELS[field], layer[field], function (value) { layer[field] = value; });
+      var f = numberField(prefix + field, say(field), layer[field], function (value) { layer[field] = value; });
       v.fields[index + ":" + field] = f;
       boxes.push(f.box);
     });
-    boxes.push(selectField(prefix + "padding", "Padding", [["valid", "valid"], ["same", "same"]], layer.padding,
+    boxes.push(selectField(prefix + "padding", say("padding"), [["valid", "valid"], ["same", "same"]], layer.padding,
       function (value) { layer.padding = value; recompute(); }));
     var actions = el("div", { class: "kf-calc-actions" }, [
-      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "up", "aria-label": "Move " + name + " up",
+      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "up", "aria-label": say("moveUp", which),
         disabled: index === 0 ? "disabled" : null, onclick: function () { move(key, index, -1, prefix + "up"); }, text: "\u2191" }),
-      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "down", "aria-label": "Move " + name + " down",
+      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "down", "aria-label": say("moveDown", which),
         disabled: index === total - 1 ? "disabled" : null, onclick: function () { move(key, index, 1, prefix + "down"); }, text: "\u2193" }),
-      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "remove", "aria-label": "Remove " + name,
-        onclick: function () { removeLayer(key, index); }, text: "Remove" }),
+      el("button", { type: "button", class: "md-button kf-calc-small", id: prefix + "remove", "aria-label": say("removeLayer", which),
+        onclick: function () { removeLayer(key, index); }, text: say("remove") }),
     ]);
-    var legend = el("legend", { text: "Layer " + n });
+    var legend = el("legend", { text: say("layerN", { n: n }) });
     return el("li", {}, [el("fieldset", { class: "kf-calc-layer" }, [legend].concat(boxes).concat([actions]))]);
   }
 
@@ -113,23 +111,25 @@
     var letter = key.toUpperCase();
     var v = view[key] = { fields: {}, rows: [], section: null };
     var inputs = core.INPUT_FIELDS.map(function (field) {
-      var f = numberField("kf-" + key + "-in-" + field, LABELS[field], stack.input[field],
+      var f = numberField("kf-" + key + "-in-" + field, say(field), stack.input[field],
         function (value) { stack.input[field] = value; });
       v.fields["-1:" + field] = f;
       return f.box;
     });
     var list = el("ol", { class: "kf-calc-layers" });
     stack.layers.forEach(function (_, i) { list.appendChild(buildLayer(key, i)); });
-    var add = el("button", { type: "button", class: "md-button", id: "kf-" + key + "-add", text: "Add layer",
+    var add = el("button", { type: "button", class: "md-button", id: "kf-" + key + "-add", text: say("addLayer"),
       disabled: stack.layers.length >= core.MAX_LAYERS ? "disabled" : null, onclick: function () { addLayer(key); } });
 
-    var headers = ["Layer", "Output shape", "Parameters", "MACs", "Activations", "Receptive field", "Jump"];
+    var headers = ["colLayer", "colShape", "colParams", "colMacs", "colActivations", "colField", "colJump"].map(function (k) {
+      return say(k);
+    });
     var table = el("table", { class: "kf-calc-results", id: "kf-" + key + "-results" }, [
-      el("caption", { text: "Stack " + letter + ", layer by layer" }),
+      el("caption", { text: say("stackCaption", { stack: letter }) }),
       el("thead", {}, [el("tr", {}, headers.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
     ]);
     var body = el("tbody");
-    var inputRow = resultRow(["Input", "", "0", "0", "", "1 \u00d7 1", "1"], true);
+    var inputRow = resultRow([say("input"), "", "0", "0", "", "1 \u00d7 1", "1"], true);
     v.inputRow = inputRow;
     body.appendChild(inputRow.tr);
     stack.layers.forEach(function (layer, i) {
@@ -138,18 +138,18 @@
       body.appendChild(row.tr);
     });
     table.appendChild(body);
-    var total = resultRow(["Total", "", "", "", "", "", ""], true);
+    var total = resultRow([say("total"), "", "", "", "", "", ""], true);
     v.total = total;
     table.appendChild(el("tfoot", {}, [total.tr]));
 
     var section = el("section", { class: "kf-calc-stack", id: "kf-stack-" + key, "aria-labelledby": "kf-" + key + "-title" }, [
-      el("h2", { id: "kf-" + key + "-title", text: "Stack " + letter }),
-      el("fieldset", { class: "kf-calc-input" }, [el("legend", { text: "Input (height \u00d7 width \u00d7 channels)" })].concat(inputs)),
+      el("h2", { id: "kf-" + key + "-title", text: say("stackTitle", { stack: letter }) }),
+      el("fieldset", { class: "kf-calc-input" }, [el("legend", { text: say("inputLegend") })].concat(inputs)),
       list, add,
     ]);
     // The tables sit below both forms, at full width: seven columns do not fit half a page.
     var wrap = el("div", { class: "kf-calc-scroll", id: "kf-results-" + key, tabindex: "0", role: "region",
-      "aria-label": "Stack " + letter + " results" }, [table]);
+      "aria-label": say("stackResults", { stack: letter }) }, [table]);
     v.section = section;
     v.wrap = wrap;
     var old = document.getElementById("kf-stack-" + key);
@@ -215,7 +215,7 @@
       var row = v.rows[i];
       setText(row.cells[0], (i + 1) + ". " + layerName(stack.layers[i]));
       if (!r) {
-        var note = ownError[i] ? "fix this layer" : firstBad >= 0 ? "waits for layer " + (firstBad + 1) : "waits for the input";
+        var note = ownError[i] ? say("fixThisLayer") : firstBad >= 0 ? say("waitsForLayer", { n: firstBad + 1 }) : say("waitsForInput");
         if (ownError[i] && firstBad < 0) firstBad = i;
         setText(row.cells[1], note);
         for (var c = 2; c < 7; c++) setText(row.cells[c], "\u2014");
@@ -239,7 +239,7 @@
       setText(t[5], last ? core.fmt(last.rf[0]) + " \u00d7 " + core.fmt(last.rf[1]) : "1 \u00d7 1");
       setText(t[6], last ? core.fmt(last.jump) : "1");
     } else {
-      setText(t[1], "fix the marked fields");
+      setText(t[1], say("fixMarked"));
       for (var i = 2; i < 7; i++) setText(t[i], "\u2014");
     }
     return out;
@@ -319,7 +319,7 @@
 
   function showUrlError(message) {
     urlAlert.hidden = !message;
-    setText(urlAlert, message ? message + " Showing the question\u2019s two layers instead." : "");
+    setText(urlAlert, message ? say("showingDefault", { error: message }) : "");
   }
 
   function fromUrl() {
@@ -338,7 +338,7 @@
     root.textContent = "";
     urlAlert = el("p", { class: "kf-calc-alert", role: "alert", id: "kf-url-error" });
     urlAlert.hidden = true;
-    presetSelect = el("select", { id: "kf-preset" }, [el("option", { value: "", text: "Choose a preset\u2026" })]);
+    presetSelect = el("select", { id: "kf-preset" }, [el("option", { value: "", text: say("choosePreset") })]);
     Object.keys(core.PRESETS).forEach(function (name) {
       presetSelect.appendChild(el("option", { value: name, text: core.PRESETS[name].label }));
     });
@@ -353,15 +353,15 @@
       recompute();
     });
     var toolbar = el("div", { class: "kf-calc-toolbar" }, [
-      el("div", { class: "kf-calc-field" }, [el("label", { for: "kf-preset", text: "Preset" }), presetSelect]),
-      el("div", { class: "kf-calc-check" }, [compareBox, el("label", { for: "kf-compare", text: "Compare with a second stack (B)" })]),
+      el("div", { class: "kf-calc-field" }, [el("label", { for: "kf-preset", text: say("preset") }), presetSelect]),
+      el("div", { class: "kf-calc-check" }, [compareBox, el("label", { for: "kf-compare", text: say("compare") })]),
     ]);
     stacksBox = el("div", { class: "kf-calc-stacks" });
     resultsBox = el("div", { class: "kf-calc-tables" });
-    var metricNames = ["Parameters", "MACs", "Activations", "Receptive field (last layer)"];
+    var metricNames = ["metricParams", "metricMacs", "metricActivations", "metricField"].map(function (k) { return say(k); });
     var summaryTable = el("table", { class: "kf-calc-summary", id: "kf-summary" }, [
-      el("caption", { text: "Stack B against stack A, in total" }),
-      el("thead", {}, [el("tr", {}, ["In total", "Stack A", "Stack B", "B \u00f7 A"].map(function (h) {
+      el("caption", { text: say("summaryCaption") }),
+      el("thead", {}, [el("tr", {}, ["inTotal", "summaryA", "summaryB", "summaryRatio"].map(function (k) { return say(k); }).map(function (h) {
         return el("th", { scope: "col", text: h });
       }))]),
     ]);
@@ -369,7 +369,7 @@
     metricNames.forEach(function (name) { sbody.appendChild(resultRow([name, "", "", ""], true).tr); });
     summaryTable.appendChild(sbody);
     summaryRows = sbody.rows;
-    summaryWrap = el("div", { class: "kf-calc-scroll", tabindex: "0", role: "region", "aria-label": "Comparison of the two stacks" },
+    summaryWrap = el("div", { class: "kf-calc-scroll", tabindex: "0", role: "region", "aria-label": say("summaryRegion") },
       [summaryTable]);
     root.appendChild(toolbar);
     root.appendChild(urlAlert);

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from built_pages import built_page, text_of
-from hooks.glossary import MARKER, TermListError, glossary_markdown, load_terms, replace_marker, term_label
 
 from conftest import ROOT
+from hooks.glossary import MARKER, TermListError, glossary_markdown, load_terms, replace_marker, term_label
 
 TERMS = load_terms()
 DOCS_ZH = ROOT / "docs_zh"

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from reader_view import NOT_PROSE, article_of
+
+from conftest import ROOT
 from hooks.zh import (
     CATALOGS,
     NOTICE_TITLE,
@@ -26,9 +29,6 @@ from hooks.zh import (
     twin_href,
     twin_status,
 )
-from reader_view import NOT_PROSE, article_of
-
-from conftest import ROOT
 
 DOCS, DOCS_ZH = ROOT / "docs", ROOT / "docs_zh"
 NOTEBOOK_PATTERNS = ["experiments/*.py"]  # mkdocs-jupyter's include in mkdocs.yml (checked below)

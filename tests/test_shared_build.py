@@ -104,5 +104,6 @@ def test_tests_that_need_no_site_run_first_and_groups_stay_whole(request: pytest
             where[group].append(index)
     for group, indexes in where.items():
         assert indexes == list(range(indexes[0], indexes[0] + len(indexes))), f"{group} is split"
-    if getattr(request.config.option, "loadgroup", False):  # on an xdist worker: the group is in the test's id
-        assert all(("@" in item.nodeid) == bool(xdist_group(item)) for item in items)
+    if getattr(request.config.option, "loadgroup", False):  # on an xdist worker: the group ends the test's id
+        grouped = [(item.nodeid, xdist_group(item)) for item in items]
+        assert all(nodeid.endswith(f"@{group}") for nodeid, group in grouped if group)

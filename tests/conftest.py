@@ -1,9 +1,8 @@
 """Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
 
-Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`). Tests that need
-no site build run first, so one worker builds the site while the others keep testing; the build is
-shared through a file lock (shared_build.build_once), never repeated per worker; a module whose tests share a
-module-scoped fixture stays on one worker (an xdist_group per module), so that fixture runs once.
+Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`: a test file stays on one
+worker, so its module fixtures run once). Tests that need no site build run first, so one worker builds the
+site while the others keep testing; the build is shared through a file lock (shared_build.build_once).
 """
 
 from __future__ import annotations
@@ -111,21 +110,20 @@ def shares_a_module_fixture(item: pytest.Item) -> bool:
     return any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values())
 
 
-def xdist_group(item: pytest.Item) -> str | None:
-    """The group that keeps a test on one worker with its module's neighbours, when they share a fixture."""
+def fixture_group(item: pytest.Item) -> str | None:
+    """The module whose shared (module-scoped) fixture a test uses, split by whether it needs the site; else None."""
     if not shares_a_module_fixture(item):
         return None
     return item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the run for two or more workers, and under xdist's loadgroup keep each module's shared fixtures on one.
+    """Order the run for two or more workers: tests that need no site build first.
 
     Tests that need no site build come first, so one worker builds the site while the others keep testing. Then,
     longest first: tests that build a copy of the project, then groups by size, then single tests.
     """
-    groups = {item.nodeid: xdist_group(item) for item in items}
+    groups = {item.nodeid: fixture_group(item) for item in items}
     sizes = Counter(groups.values())
 
     keys: dict[str, tuple[bool, bool, int]] = {}
@@ -134,7 +132,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         key = (needs_site(item), "warm_project" not in item.fixturenames, -(sizes[group] if group else 1))
         keys[item.nodeid] = keys.setdefault(group, key) if group else key
     items.sort(key=lambda item: keys[item.nodeid])  # stable: the order within a group is kept
-    if getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
-        for item in items:
-            if groups[item.nodeid]:
-                item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))

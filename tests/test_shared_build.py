@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import ROOT, needs_site, xdist_group
+from conftest import ROOT, fixture_group, needs_site
 
 INNER_CONFTEST = """
 import os
@@ -100,10 +100,7 @@ def test_tests_that_need_no_site_run_first_and_groups_stay_whole(request: pytest
     assert waits == sorted(waits), "a test that needs the site build runs before one that does not"
     where: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        if group := xdist_group(item):
+        if group := fixture_group(item):
             where[group].append(index)
     for group, indexes in where.items():
         assert indexes == list(range(indexes[0], indexes[0] + len(indexes))), f"{group} is split"
-    if getattr(request.config.option, "loadgroup", False):  # on an xdist worker: the group ends the test's id
-        grouped = [(item.nodeid, xdist_group(item)) for item in items]
-        assert all(nodeid.endswith(f"@{group}") for nodeid, group in grouped if group)

@@ -107,7 +107,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Order the run for xdist's loadfile (a test file is one unit of work): files that need no site build first.
 
     So one worker builds the site while the others keep testing. Then, longest first: files that build copies of
-    the project, then files by number of tests. Tests keep their order within a file.
+    the project, then files by number of tests. In a file, its tests that need no site come first.
     """
     files: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -117,4 +117,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         waits = any(needs_site(test) for test in tests)
         return waits, not any("warm_project" in test.fixturenames for test in tests), -len(tests)
 
-    items[:] = [test for tests in sorted(files.values(), key=order) for test in tests]
+    items[:] = [test for tests in sorted(files.values(), key=order) for test in sorted(tests, key=needs_site)]

@@ -46,11 +46,11 @@ build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 	KF_CACHE_REQUIRE=1 $(BIN)/mkdocs build --strict -f mkdocs.zh.yml
 
-# Tests run on pytest-xdist workers, one per core (PYTEST_WORKERS=0: all in one process). loadgroup keeps a
-# module's shared fixtures on one worker; the site is built once for all of them (tests/conftest.py).
+# Tests run on pytest-xdist workers, one per core (PYTEST_WORKERS=0: all in one process). loadfile keeps a
+# test file on one worker, so its module fixtures run once; the site is built once for all (tests/conftest.py).
 # --durations=10 lists the ten slowest tests at the end.
 PYTEST_WORKERS ?= auto
-PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=10
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
 
 test: $(STAMP)
 	$(FETCH_ACTIONLINT)

@@ -1,9 +1,8 @@
 """Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
 
-Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`). Tests that need
-no site build run first, so one worker builds the site while the others keep testing; the build is
-shared through a file lock (shared_build.build_once), never repeated per worker; a module whose tests share a
-module-scoped fixture stays on one worker (an xdist_group per module), so that fixture runs once.
+Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`: a test file stays on one
+worker, so its module fixtures run once). Tests that need no site build run first, so one worker builds the
+site while the others keep testing; the build is shared through a file lock (shared_build.build_once).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -106,39 +104,21 @@ def needs_site(item: pytest.Item) -> bool:
     return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
-def shares_a_module_fixture(item: pytest.Item) -> bool:
-    """True when a test uses a module- or class-scoped fixture (a setup that its neighbours reuse)."""
-    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-    return any(defs and defs[-1].scope in ("module", "class") for defs in definitions.values())
-
-
-def xdist_group(item: pytest.Item) -> str | None:
-    """The group that keeps a test on one worker with its module's neighbours, when they share a fixture."""
-    if not shares_a_module_fixture(item):
-        return None
-    return item.nodeid.split("::")[0] + (":site" if needs_site(item) else "")
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the run for two or more workers, and under xdist's loadgroup keep each module's shared fixtures on one.
+    """Order the run for xdist's loadfile (a test file is one unit of work): files that need no site build first.
 
-    Tests that need no site build come first, so one worker builds the site while the others keep testing. Then,
-    longest first: tests that build a copy of the project, then groups by size, then single tests.
+    So one worker builds the site while the others keep testing. Then, longest first: files that build copies of
+    the project, then files by number of tests. In a file, its tests that need no site come first.
     """
-    groups = {item.nodeid: xdist_group(item) for item in items}
-    sizes = Counter(groups.values())
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
 
-    keys: dict[str, tuple[bool, bool, int]] = {}
-    for item in items:  # a group is placed by its first test, so it stays in one piece
-        group = groups[item.nodeid]
-        key = (needs_site(item), "warm_project" not in item.fixturenames, -(sizes[group] if group else 1))
-        keys[item.nodeid] = keys.setdefault(group, key) if group else key
-    items.sort(key=lambda item: keys[item.nodeid])  # stable: the order within a group is kept
-    if getattr(config.option, "loadgroup", False):  # set on each worker of `pytest -n N --dist loadgroup`
-        for item in items:
-            if groups[item.nodeid]:
-                item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    def order(tests: list[pytest.Item]) -> tuple[bool, bool, int]:
+        waits = any(needs_site(test) for test in tests)
+        return waits, not any("warm_project" in test.fixturenames for test in tests), -len(tests)
+
+    items[:] = [test for tests in sorted(files.values(), key=order) for test in sorted(tests, key=needs_site)]
 
 
 def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections import defaultdict
 
 import pytest
 
-from conftest import ROOT, needs_site, xdist_group
+from conftest import ROOT, needs_site
 
 INNER_CONFTEST = """
 import os
@@ -94,15 +93,10 @@ def test_a_failed_build_fails_every_test_and_is_not_retried(
     assert [line.split()[0] for line in builds].count("broken") == 1, builds
 
 
-def test_tests_that_need_no_site_run_first_and_groups_stay_whole(request: pytest.FixtureRequest) -> None:
-    items = request.session.items
-    waits = [needs_site(item) for item in items]
-    assert waits == sorted(waits), "a test that needs the site build runs before one that does not"
-    where: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if group := xdist_group(item):
-            where[group].append(index)
-    for group, indexes in where.items():
-        assert indexes == list(range(indexes[0], indexes[0] + len(indexes))), f"{group} is split"
-    if getattr(request.config.option, "loadgroup", False):  # on an xdist worker: the group is in the test's id
-        assert all(("@" in item.nodeid) == bool(xdist_group(item)) for item in items)
+def test_files_that_need_no_site_run_first_and_stay_whole(request: pytest.FixtureRequest) -> None:
+    files = [item.nodeid.split("::")[0] for item in request.session.items]
+    assert all(files[i] == files[i + 1] or files[i + 1] not in files[:i] for i in range(len(files) - 1)), (
+        "a file is split"
+    )
+    waits = [any(needs_site(item) for item in request.session.items if item.nodeid.startswith(f + "::")) for f in files]
+    assert waits == sorted(waits), "a file that needs the site build runs before one that does not"

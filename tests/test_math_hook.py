@@ -138,3 +138,11 @@ def test_the_hooks_render_a_page_and_fail_the_build_naming_it(tmp_path: Path, no
     math_hook.on_page_content('<span class="arithmatex">\\(x^\\)</span>', bad, config, None)
     with pytest.raises(PluginError, match=r"docs/broken\.md: KaTeX cannot render"):
         math_hook.on_env(None, config, None)
+
+
+def test_katex_strict_mode_warnings_are_build_warnings(renderer, caplog) -> None:
+    """A warning under MkDocs' logger fails the strict build: here, text typed in math mode."""
+    with caplog.at_level("WARNING", logger="mkdocs"):
+        renderer.render_page('<span class="arithmatex">\\(é\\)</span>', "docs/x.md")
+    assert any(r.name.startswith("mkdocs.") and "docs/x.md" in r.getMessage() for r in caplog.records)
+    assert any("unicodeTextInMathMode" in r.getMessage() for r in caplog.records)

@@ -24,6 +24,17 @@ BUILD_DEST = ROOT / "scripts" / "katex"  # what the build runs (next to render.c
 # Only woff2 fonts: every browser that runs KaTeX picks woff2 first, so woff/ttf are never requested.
 KEEP = ("katex.min.css",)
 BUILD_KEEP = ("katex.min.js",)
+# KaTeX's @font-face rules name no font-display, so a font that arrives after the first paint swaps in and
+# moves the text around every formula (a layout shift, worst in Chinese, where lines break between any two
+# characters). "optional" keeps the fallback for that one view if the (preloaded) font is late: no shift.
+FONT_DISPLAY = "@font-face{font-display:optional;"
+
+
+def with_font_display(css: str) -> str:
+    """KaTeX's stylesheet with font-display: optional in every @font-face rule."""
+    if "font-display" in css:
+        raise ValueError("KaTeX's stylesheet already sets font-display: check the new version before patching it")
+    return css.replace("@font-face{", FONT_DISPLAY)
 
 
 def vendor(tarball: Path, dest: Path, build_dest: Path) -> list[Path]:
@@ -40,7 +51,7 @@ def vendor(tarball: Path, dest: Path, build_dest: Path) -> list[Path]:
             shutil.copy(dist / name, build_dest / name)
             written.append(build_dest / name)
         for name in KEEP:
-            shutil.copy(dist / name, dest / name)
+            (dest / name).write_text(with_font_display((dist / name).read_text(encoding="utf-8")), encoding="utf-8")
             written.append(dest / name)
         for font in sorted((dist / "fonts").glob("*.woff2")):
             shutil.copy(font, dest / "fonts" / font.name)

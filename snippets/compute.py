@@ -144,7 +144,7 @@ rows = [
     for label, t in timings.items()
 ]
 print(table(["Conv2D, `valid`", f"MACs, batch {BATCH}", "forward", "backward", "GMAC/s"], rows))
-print("\n**Measured on the machine and at the time shown here:**\n")
+print("\n**Measured on the machine and at the time shown:**\n")
 for name, value in machine_facts().items():
     print(f"- {name}: {measured(value)}")
 # --8<-- [end:timing]

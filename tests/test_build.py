@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build, mkdocs_build_zh
 from serve_probe import SERVE_ARGS, fetch, serving, wait_for
 
 pytestmark = pytest.mark.slow
@@ -59,14 +59,18 @@ def test_blanking_touches_only_measured_spans() -> None:
     )
 
 
-def test_two_cold_builds_give_identical_pages(built_site: Path, tmp_path: Path) -> None:
+def test_two_cold_builds_give_identical_pages(built_site: Path, built_zh_site: Path, tmp_path: Path) -> None:
     """A build that re-runs everything (KF_CACHE=0: no execution cache) writes the session build's pages, byte for byte.
 
-    The session's build may have reused cached outputs: this is CI's cold build, proving none was reused wrongly.
+    The session's builds may have reused cached outputs: this is CI's cold build of both editions, proving none was
+    reused wrongly (the Chinese edition, built into zh/, takes all its outputs from the English build's cache).
     """
     again = tmp_path / "again"
     done = mkdocs_build(ROOT, again, KF_CACHE="0")
     assert done.returncode == 0, done.stderr
+    done = mkdocs_build_zh(ROOT, again / "zh", KF_CACHE="0")
+    assert done.returncode == 0, done.stderr
+    assert built_zh_site == built_site / "zh"
     for html in sorted(built_site.rglob("*.html")):
         first, second = html.read_bytes(), (again / html.relative_to(built_site)).read_bytes()
         assert without_measurements(first) == without_measurements(second), html.relative_to(built_site)

@@ -146,3 +146,16 @@ def test_katex_strict_mode_warnings_are_build_warnings(renderer, caplog) -> None
         renderer.render_page('<span class="arithmatex">\\(é\\)</span>', "docs/x.md")
     assert any(r.name.startswith("mkdocs.") and "docs/x.md" in r.getMessage() for r in caplog.records)
     assert any("unicodeTextInMathMode" in r.getMessage() for r in caplog.records)
+
+
+def test_katex_fonts_never_swap_in_late() -> None:
+    """Every @font-face of the served stylesheet says font-display: optional (a late font would move the text)."""
+    from vendor_katex import DEST, with_font_display
+
+    css = (DEST / "katex.min.css").read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face\{[^}]*\}", css)
+    assert faces
+    assert all("font-display:optional" in face for face in faces)
+    assert with_font_display("@font-face{src:url(a.woff2)}") == "@font-face{font-display:optional;src:url(a.woff2)}"
+    with pytest.raises(ValueError, match="already sets font-display"):
+        with_font_display(css)

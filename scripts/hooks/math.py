@@ -26,10 +26,16 @@ RENDERER = KATEX_DIR / "render.cjs"
 MATH_STYLES = ("assets/vendor/katex/katex.min.css",)  # the fonts sit next to it, under fonts/
 # Fonts nearly every formula uses, fetched with the page instead of after the stylesheet is applied: the
 # formulas then get their real widths before the first paint instead of moving when the fonts arrive.
-# Main-Regular draws digits, operators and \text; Math-Italic the variables (class "mathnormal").
+# Main-Regular draws digits, operators and \text; Math-Italic the variables (class "mathnormal"); the Size fonts
+# the large delimiters (\left\lfloor ... \right\rfloor) and big operators (\sum), which a page may use or not.
+# Each font is preloaded only on a page whose KaTeX HTML has one of its markers, so no preload goes unused.
 PRELOADED_FONTS = {
-    "assets/vendor/katex/fonts/KaTeX_Main-Regular.woff2": 'class="katex"',
-    "assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2": "mathnormal",
+    "assets/vendor/katex/fonts/KaTeX_Main-Regular.woff2": ('class="katex"',),
+    "assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2": ("mathnormal",),
+    "assets/vendor/katex/fonts/KaTeX_Size1-Regular.woff2": ("delimsizing size1", "op-symbol small-op"),
+    "assets/vendor/katex/fonts/KaTeX_Size2-Regular.woff2": ("delimsizing size2", "op-symbol large-op"),
+    "assets/vendor/katex/fonts/KaTeX_Size3-Regular.woff2": ("delimsizing size3",),
+    "assets/vendor/katex/fonts/KaTeX_Size4-Regular.woff2": ("delimsizing size4",),
 }
 CACHE_SUBDIR = Path(".cache") / "katex"
 NODE_TIMEOUT_S = 300
@@ -184,7 +190,7 @@ def _insert_before_first(output: str, tag: str, urls: list[str], fallback: str, 
 
 
 def add_math_styles(output: str, page_url: str, extra_css: list[str]) -> str:
-    """Add KaTeX's stylesheet (and preloads of its two main fonts) to a page with math, before the site's extra CSS."""
+    """Add KaTeX's stylesheet (and preloads of the fonts its formulas use) to a page with math, before the extra CSS."""
     if not MATH_ELEMENT.search(output):
         return output
     from mkdocs.utils import get_relative_url
@@ -192,7 +198,7 @@ def add_math_styles(output: str, page_url: str, extra_css: list[str]) -> str:
     def urls(paths) -> list[str]:
         return [html.escape(get_relative_url(str(path), page_url)) for path in paths]
 
-    fonts = [path for path, used_when in PRELOADED_FONTS.items() if used_when in output]
+    fonts = [path for path, markers in PRELOADED_FONTS.items() if any(marker in output for marker in markers)]
     preloads = "".join(
         f'<link rel="preload" href="{url}" as="font" type="font/woff2" crossorigin>' for url in urls(fonts)
     )

@@ -104,6 +104,7 @@ def needs_site(item: pytest.Item) -> bool:
     return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.hookimpl(trylast=True)  # after `-m "not slow"` has deselected: order what will run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order the run for xdist's loadfile (a test file is one unit of work): files that need no site build first.
 

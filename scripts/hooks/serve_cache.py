@@ -299,6 +299,40 @@ def on_startup(command, dirty):
         build_log.addFilter(DropDirtyWarning())
 
 
+class TemplateCodeCache:
+    """Jinja's compiled templates kept by the serve process: each rebuild loads a new config, so a new Jinja
+    environment that would compile Material's templates again (about half a second). Jinja keys each entry
+    by the template's name and a checksum of its source, so an edited override is compiled again."""
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class InMemory(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.code: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket) -> None:
+                if bucket.key in self.code:
+                    bucket.bytecode_from_string(self.code[bucket.key])
+
+            def dump_bytecode(self, bucket) -> None:
+                self.code[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = InMemory()
+
+
+TEMPLATE_CODE: TemplateCodeCache | None = None
+
+
+def on_env(env, config, files):
+    """Under `mkdocs serve`, reuse the compiled templates of the previous rebuilds."""
+    global TEMPLATE_CODE
+    if SERVE_CACHE.enabled or DIRTY.enabled:
+        TEMPLATE_CODE = TEMPLATE_CODE or TemplateCodeCache()
+        env.bytecode_cache = TEMPLATE_CODE.cache
+    return env
+
+
 def on_serve(server, config, builder):
     """Notice an edit sooner."""
     quicker_polling(server, POLL_SECONDS)

@@ -92,8 +92,22 @@ def inputs_digest(path: Path, codes: list[str]) -> str:
     siblings = [from_file(p, code_cells_digest) for p in sorted(path.parent.glob("*.py"))]
     results = cache.results_dir()
     result_files = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
-    results_sha = sha256_parts(*(f"{p.relative_to(results)}\n{p.read_bytes().hex()}" for p in result_files))
+    results_sha = results_digest(results, result_files)
     return sha256_parts(kf_package_digest(frozenset(modules)), source, data_sha, *siblings, results_sha)
+
+
+_results_digests: dict[str, str] = {}
+
+
+def results_digest(results: Path, files: list[Path]) -> str:
+    """sha256_parts over each frozen result's name and bytes (as hex), computed once per content."""
+    import hashlib
+
+    contents = [(p.relative_to(results).as_posix(), p.read_bytes()) for p in files]
+    quick = hashlib.sha256(b"".join(f"{n}\0{len(b)}\0".encode() + b for n, b in contents)).hexdigest()
+    if quick not in _results_digests:
+        _results_digests[quick] = sha256_parts(*(f"{n}\n{b.hex()}" for n, b in contents))
+    return _results_digests[quick]
 
 
 def notebook_key(path: Path, codes: list[str], environ=os.environ) -> tuple[str, dict]:

@@ -180,6 +180,7 @@ def kf_package_digest(modules: frozenset[str]) -> str:
     from kf import cache
 
     directory = Path(cache.KF_DIR)
+    parser_code = Path(cache.__file__).read_bytes()
     todo, seen, texts = ["__init__", *modules], set(), {}
     while todo:  # kf.cache.module_closure, with kf_imports memoized
         name = todo.pop()
@@ -188,16 +189,15 @@ def kf_package_digest(modules: frozenset[str]) -> str:
             continue
         seen.add(name)
         texts[name] = path.read_text(encoding="utf-8")
-        todo.extend(_kf_imports(texts[name], cache.kf_imports))
+        todo.extend(_kf_imports(texts[name], cache.kf_imports, parser_code))
     return cache.sha256_text(*(f"{name}.py\n{texts[name]}" for name in sorted(seen, key=lambda n: f"{n}.py")))
 
 
-def _kf_imports(source: str, kf_imports: Callable[[str], set[str]]) -> set[str]:
-    """kf_imports(source), memoized by the source text and the parser's code."""
+def _kf_imports(source: str, kf_imports: Callable[[str], set[str]], parser_code: bytes) -> set[str]:
+    """kf_imports(source), memoized by the source text and the code of the module defining kf_imports."""
     import hashlib
-    import inspect
 
-    key = ("kf_imports", hashlib.sha256((inspect.getsource(kf_imports) + "\0" + source).encode()).hexdigest())
+    key = ("kf_imports", hashlib.sha256(parser_code + b"\0" + source.encode()).hexdigest())
     if key not in _by_content:
         _by_content[key] = kf_imports(source)
     return _by_content[key]  # type: ignore[return-value]

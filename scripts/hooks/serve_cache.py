@@ -188,6 +188,7 @@ class DirtyServe:
             return
         if SERVE_CACHE.warnings not in logging.getLogger("mkdocs").handlers:
             logging.getLogger("mkdocs").addHandler(SERVE_CACHE.warnings)
+        Recorder.active[:] = [r for r in Recorder.active if not getattr(r, "kf_dirty", False)]  # a failed page's
         root = Path(config["config_file_path"]).resolve().parent
         uris = [f.src_uri for f in files]
         page_inputs = SERVE_CACHE.inputs or inputs_digest(root, Path(config["docs_dir"]).resolve(), uris)
@@ -218,6 +219,7 @@ class DirtyServe:
             return
         self.built.add(page.file.src_uri)
         page.kf_dirty_recorder = Recorder(self.root)
+        page.kf_dirty_recorder.kf_dirty = True
         page.kf_dirty_warnings = SERVE_CACHE.warnings.count
         Recorder.install()
         Recorder.active.append(page.kf_dirty_recorder)

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
 
 from recording import Digests, Recorder
-from shared import CurrentPage
+from shared import CurrentPage, execution_enabled
 
 
 class WarningCounter(logging.Handler):
@@ -335,9 +337,32 @@ def on_env(env, config, files):
     return env
 
 
+# The libraries the snippets import (snippets/*.py): the first build of a serve session takes every block
+# from the execution cache, so without this the first edit that runs a block would import them (TensorFlow,
+# seconds) while the writer waits.
+WARM_IMPORTS = ("keras", "matplotlib.pyplot")
+
+
+def warm_up_imports(names: tuple[str, ...] = WARM_IMPORTS) -> threading.Thread:
+    """Import names in a background thread (a name that fails to import is skipped: its block will say why)."""
+
+    def importing() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a warm-up only: the block that imports it reports the error
+                continue
+
+    thread = threading.Thread(target=importing, name="kf-warm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def on_serve(server, config, builder):
-    """Notice an edit sooner."""
+    """Notice an edit sooner; import the snippets' libraries while the writer reads the first page."""
     quicker_polling(server, POLL_SECONDS)
+    if execution_enabled():
+        warm_up_imports()
     return server
 
 

@@ -7,7 +7,6 @@ import hashlib
 import importlib
 import logging
 import os
-import threading
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -338,31 +337,34 @@ def on_env(env, config, files):
 
 
 # The libraries the snippets import (snippets/*.py): the first build of a serve session takes every block
-# from the execution cache, so without this the first edit that runs a block would import them (TensorFlow,
-# seconds) while the writer waits.
+# from the execution cache and every search entry from its cache, so without this the first edit that
+# runs a block would import TensorFlow, and the first edit of a page with Chinese text would load jieba's
+# dictionary, each for seconds, while the writer waits for the page.
 WARM_IMPORTS = ("keras", "matplotlib.pyplot")
 
 
-def warm_up_imports(names: tuple[str, ...] = WARM_IMPORTS) -> threading.Thread:
-    """Import names in a background thread (a name that fails to import is skipped: its block will say why)."""
+def warm_up(names: tuple[str, ...] = WARM_IMPORTS) -> list[str]:
+    """Import names and load jieba's dictionary now; what could not be loaded (its block will say why)."""
+    failed = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a warm-up only: the block that imports it reports the error
+            failed.append(name)
+    try:
+        import jieba
 
-    def importing() -> None:
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except Exception:  # a warm-up only: the block that imports it reports the error
-                continue
-
-    thread = threading.Thread(target=importing, name="kf-warm-imports", daemon=True)
-    thread.start()
-    return thread
+        jieba.initialize()
+    except Exception:  # no jieba: Material's search does not segment, nothing to load
+        failed.append("jieba")
+    return failed
 
 
 def on_serve(server, config, builder):
-    """Notice an edit sooner; import the snippets' libraries while the writer reads the first page."""
+    """Notice an edit sooner; pay the libraries' start-up before serving, not on the first edit."""
     quicker_polling(server, POLL_SECONDS)
     if execution_enabled():
-        warm_up_imports()
+        warm_up()
     return server
 
 

@@ -36,15 +36,17 @@ MKDOCS_CONFIG_zh := mkdocs.zh.yml
 MKDOCS_CONFIG := $(MKDOCS_CONFIG_$(KF_LANG))
 
 # --livereload is explicit: with click > 8.2.1, MkDocs 1.6 otherwise serves without reloading.
+# --dirty: a save rebuilds only the pages whose source or recorded inputs changed (scripts/hooks/serve_cache.py
+# deletes the HTML of the others that must change, so none is stale; the search index stays complete).
 serve: $(STAMP)
 	@test -n "$(MKDOCS_CONFIG)" || { echo "error: KF_LANG=$(KF_LANG): use KF_LANG=en or KF_LANG=zh"; exit 1; }
-	$(BIN)/mkdocs serve --livereload --strict -a $(HOST) -f $(MKDOCS_CONFIG)
+	$(BIN)/mkdocs serve --livereload --dirty --strict -a $(HOST) -f $(MKDOCS_CONFIG)
 
-# English into site/, then Chinese into site/zh/ (the English build empties site/ first). The Chinese
-# build runs no code: KF_CACHE_REQUIRE=1 makes it fail on any block the English build did not cache.
+# English into site/ and Chinese into site/zh/, in two processes side by side (scripts/build_site.py).
+# The Chinese build runs no code: with KF_CACHE_REQUIRE=1 it waits for each output the English build
+# stores, and fails (naming the block) if the English build ends without storing it.
 build: $(STAMP)
-	$(BIN)/mkdocs build --strict
-	KF_CACHE_REQUIRE=1 $(BIN)/mkdocs build --strict -f mkdocs.zh.yml
+	$(BIN)/python scripts/build_site.py
 
 # Tests run on pytest-xdist workers, one per core (PYTEST_WORKERS=0: all in one process). loadfile keeps a
 # test file on one worker, so its module fixtures run once; the site is built once for all (tests/conftest.py).

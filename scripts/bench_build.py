@@ -4,7 +4,8 @@ the frozen experiments (`make experiments` time, a cold build that trains 0 mode
 and the transfer weight of every page (its HTML and everything it loads, measured in Chromium).
 
 Prints tables; run with `make bench` or `.venv/bin/python scripts/bench_build.py [--repeat N] [--skip-full]`;
-`--only languages` times English alone against both editions (English, then Chinese), cold and warm.
+`--only languages` times English alone against both editions (`make build`: scripts/build_site.py, the two
+side by side), cold and warm; `--only builds` prints that table too.
 The test suites run once each (the full suite builds and serves the site several times); --skip-full leaves
 the full suite out; --weights-only prints only the page weights.
 """
@@ -405,7 +406,7 @@ def main() -> None:
             print_experiment_figures(experiment_figures(project, args.experiments_from_scratch))
     if args.only == "experiments":
         return
-    if args.only in ("all", "languages"):
+    if args.only in ("all", "builds", "languages"):
         with tempfile.TemporaryDirectory() as tmp:
             print_language_figures(language_figures(copy_project(Path(tmp) / "project"), args.repeat), args.repeat)
     if args.only == "languages":
@@ -463,38 +464,27 @@ def weights(project: Path) -> None:
     print_weights(page_weights(project))
 
 
-# --- Both editions (issue 14): English alone against English then Chinese, as `make build` runs them ---
+# --- Both editions (issue 14): English alone against both, as `make build` runs them (scripts/build_site.py) ---
 
 LANGUAGE_BUDGET = 1.3  # building both editions may take at most this many times English alone
 EDITIONS = (("mkdocs.yml", ""), ("mkdocs.zh.yml", "zh"))  # config file, folder in the site
 
 
 def build_editions(project: Path, configs: tuple[tuple[str, str], ...], **env: str) -> float:
-    """Seconds for strict builds of the given editions, one after the other, each in a new process."""
+    """Seconds for a strict build of English alone, or of both editions the way `make build` does it."""
     with tempfile.TemporaryDirectory() as out:
+        if configs == EDITIONS:  # scripts/build_site.py: both MkDocs processes side by side
+            command = [sys.executable, "scripts/build_site.py", "-q", "--site-dir", str(Path(out) / "site")]
+        elif configs == EDITIONS[:1]:
+            command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(Path(out) / "site")]
+        else:
+            raise ValueError(f"no build command for the editions {configs}")
         start = time.perf_counter()
-        for config, folder in configs:
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "mkdocs",
-                    "build",
-                    "--strict",
-                    "-q",
-                    "-f",
-                    config,
-                    "-d",
-                    str(Path(out) / folder),
-                ],
-                cwd=project,
-                capture_output=True,
-                text=True,
-                env={**os.environ, **ENV, **env},
-            )
-            if done.returncode != 0:
-                sys.exit(f"error: {config} build failed:\n{done.stderr[-3000:]}")
-        return time.perf_counter() - start
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, env={**os.environ, **ENV, **env})
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            sys.exit(f"error: {' '.join(command[1:3])} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+        return seconds
 
 
 def cold_editions(project: Path, configs: tuple[tuple[str, str], ...]) -> float:
@@ -521,7 +511,7 @@ def language_figures(project: Path, runs: int) -> list[tuple[str, float, float, 
 
 def print_language_figures(rows: list[tuple[str, float, float, float]], runs: int) -> None:
     """The side-by-side table: English alone, both editions, their ratio against the budget."""
-    print(f"\nboth editions (make build: English, then Chinese into site/zh/), {runs} run(s) each, medians\n")
+    print(f"\nboth editions (make build: English and Chinese side by side), {runs} run(s) each, medians\n")
     print(f"| {'build':<6} | {'English alone (s)':>17} | {'English + Chinese (s)':>21} | {'ratio':>6} | budget |")
     print(f"| {'-' * 6} | {'-' * 16}: | {'-' * 20}: | {'-' * 5}: | ------ |")
     for start, english, both, ratio in rows:

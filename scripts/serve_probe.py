@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SERVE_ARGS = ("serve", "--livereload")  # the flags `make serve` uses
+SERVE_ARGS = ("serve", "--livereload", "--dirty")  # the flags `make serve` uses
 
 
 def free_port() -> int:

@@ -252,3 +252,42 @@ def test_a_warm_build_runs_nothing_and_writes_the_pages_a_cold_build_wrote(tmp_p
         relative = page.relative_to(tmp_path / "cold")
         warm_page = (tmp_path / "warm" / relative).read_bytes()
         assert without_measurements(page.read_bytes()) == without_measurements(warm_page), relative
+
+
+def test_a_required_build_waits_for_the_entries_a_build_beside_it_writes(tmp_path: Path) -> None:
+    """scripts/build_site.py's Chinese build: KF_CACHE_WAIT while KF_CACHE_WRITER_PID runs; it executes nothing."""
+    project = make_project(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
+    environ["KF_CACHE_DIR"] = str(project / "cache")
+    english = f"sleep 2 && exec {sys.executable} -m mkdocs build --strict -q -d site_en"  # starts after the twin
+    writer = subprocess.Popen(["sh", "-c", english], cwd=project, env=environ)
+    try:
+        ran, replayed, _ = build(
+            project, "mkdocs.twin.yml", KF_CACHE_REQUIRE="1", KF_CACHE_WAIT="240", KF_CACHE_WRITER_PID=str(writer.pid)
+        )
+    finally:
+        assert writer.wait(timeout=300) == 0
+    assert (ran, replayed) == (set(), set())
+    assert "value 42" in page_text(project, "a")
+
+
+def test_a_required_build_without_a_writer_fails_at_once(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**environ, "KF_CACHE_DIR": str(project / "cache"), "KF_CACHE_REQUIRE": "1", "KF_CACHE_WAIT": "600"},
+        timeout=120,  # KF_CACHE_WAIT is spent only while a writer runs: none is named here
+    )
+    assert done.returncode != 0
+    assert "this code never ran with the execution cache on" in done.stderr
+
+
+def test_the_wait_settings_are_not_part_of_any_key() -> None:
+    from hooks.exec_cache import kf_settings
+
+    settings = {"KF_DATA": "subset", "KF_CACHE_WAIT": "60", "KF_CACHE_WRITER_PID": "4242"}
+    assert kf_settings(settings) == {"KF_DATA": "subset"}

@@ -178,7 +178,8 @@ def test_main_is_built_then_deployed_with_the_official_pages_actions() -> None:
 
 def test_makefile_builds_into_site_strictly() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "build: $(STAMP)\n\t$(BIN)/mkdocs build --strict\n" in makefile
+    assert "build: $(STAMP)\n\t$(BIN)/python scripts/build_site.py\n" in makefile  # both editions, into site/
+    assert '"build", "--strict"' in (ROOT / "scripts" / "build_site.py").read_text(encoding="utf-8")
     assert "install: $(STAMP)" in makefile
     assert "lint: $(STAMP)" in makefile
 

@@ -235,3 +235,124 @@ def test_pruning_drops_rules_and_custom_properties_nothing_uses() -> None:
     assert "--jp-unused" not in pruned
     assert "--jp-chained:red" in pruned  # used only through --jp-used
     assert prune_css(THEME, NOTEBOOK_PAGE) == pruned  # the same bytes every build
+
+
+def test_pruned_css_is_cached_by_the_theme_and_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks import notebook_css
+
+    monkeypatch.setattr(notebook_css, "_pruned", {})
+    pruned = notebook_css.cached_prune_css(THEME, NOTEBOOK_PAGE, tmp_path)
+    assert pruned == prune_css(THEME, NOTEBOOK_PAGE)
+    assert [p.read_text(encoding="utf-8") for p in tmp_path.glob("*.css")] == [pruned]
+    monkeypatch.setattr(notebook_css, "_pruned", {})  # a new build process: read back from disk, not pruned again
+    monkeypatch.setattr(notebook_css, "prune_css", lambda css, page: pytest.fail("pruned again"))
+    assert notebook_css.cached_prune_css(THEME, NOTEBOOK_PAGE, tmp_path) == pruned
+    other_page = NOTEBOOK_PAGE.replace("jp-Cell", "jp-Absent")
+    assert notebook_css.pruned_key(THEME, other_page) != notebook_css.pruned_key(THEME, NOTEBOOK_PAGE)
+    assert notebook_css.pruned_key(THEME + ".x{}", NOTEBOOK_PAGE) != notebook_css.pruned_key(THEME, NOTEBOOK_PAGE)
+
+
+# ---- Search entries cached by page (search_cache) ---------------------------------------------------------
+
+
+def search_page(content: str, url: str = "parameters/") -> SimpleNamespace:
+    """A page as Material's search plugin sees it in on_page_context."""
+    return SimpleNamespace(content=content, url=url, title="Parameters", meta={}, toc=[])
+
+
+def test_search_entries_are_reused_for_the_same_page_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks import search_cache
+
+    calls = []
+
+    def original(index, page) -> None:
+        calls.append(page.content)
+        index.entries.append({"location": page.url, "title": page.title, "text": page.content})
+
+    monkeypatch.setattr(search_cache, "_memory", {})
+    monkeypatch.setattr(search_cache, "CACHE", search_cache.SearchEntryCache())
+    search_cache.CACHE.folder, search_cache.CACHE.code_digest = tmp_path, "code-1"
+    add = search_cache.add_entry_from_context_cached(original)
+    first, second = SimpleNamespace(entries=[]), SimpleNamespace(entries=[])
+    add(first, search_page("<p>640</p>"))
+    monkeypatch.setattr(search_cache, "_memory", {})  # a new build process: the entries come from disk
+    add(second, search_page("<p>640</p>"))
+    assert calls == ["<p>640</p>"]
+    assert second.entries == first.entries
+    add(second, search_page("<p>1,600</p>"))  # another page text: parsed again
+    search_cache.CACHE.code_digest = "code-2"  # another Material or jieba: parsed again
+    add(second, search_page("<p>640</p>"))
+    assert calls == ["<p>640</p>", "<p>1,600</p>", "<p>640</p>"]
+
+
+def test_a_dirty_serve_writes_the_index_of_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks import search_cache
+
+    monkeypatch.setattr(search_cache, "CACHE", search_cache.SearchEntryCache())
+    search_cache.CACHE.dirty = True
+    search_cache.CACHE.by_url = {"": [{"location": ""}], "b/": [{"location": "b/"}], "gone/": [{"location": "gone/"}]}
+    search_cache.CACHE.page_urls = ["", "b/"]
+    plugin = SimpleNamespace(search_index=SimpleNamespace(entries=[{"location": "b/"}]), search_index_prev="old")
+    search_cache.on_post_build(SimpleNamespace(plugins={"material/search": plugin}))
+    assert plugin.search_index.entries == [{"location": ""}, {"location": "b/"}]  # build order, removed pages out
+    assert plugin.search_index_prev is None
+
+
+# ---- `mkdocs serve --dirty`: the HTML of pages whose inputs changed is deleted, so MkDocs builds them again ----
+
+
+@dataclass
+class DocFile:
+    """A documentation page's File: its source URI and its HTML in the site."""
+
+    src_uri: str
+    abs_dest_path: str
+
+
+class DocFiles(list):
+    """MkDocs' Files, as DirtyServe reads it."""
+
+    def documentation_pages(self) -> list[DocFile]:
+        return list(self)
+
+
+def test_a_dirty_serve_builds_again_exactly_the_pages_whose_inputs_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recording import Digests
+
+    root = small_project(tmp_path / "project")
+    site = tmp_path / "site"
+    pages = [DocFile(uri, str(site / uri / "index.html")) for uri in ("index.md", "parameters.md", "experiments/x.py")]
+    for page in pages:
+        Path(page.abs_dest_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(page.abs_dest_path).write_text("<html>", encoding="utf-8")
+    files = DocFiles(pages)
+    config = {"config_file_path": str(root / "mkdocs.yml"), "docs_dir": str(root / "docs")}
+    render_cache = ServeRenderCache()
+    render_cache.enabled, render_cache.inputs, render_cache.digests = True, "inputs-1", Digests(root)
+    monkeypatch.setattr(serve_cache, "SERVE_CACHE", render_cache)
+    dirty = serve_cache.DirtyServe()
+    dirty.enabled = True
+    dirty.site_inputs = serve_cache.site_inputs_digest(root, config, "inputs-1")
+    digests = Digests(root)
+    dirty.reads = {
+        "index.md": {"file:snippets/a.py": digests("file:snippets/a.py")},
+        "experiments/x.py": {"file:data/d.txt": digests("file:data/d.txt")},
+    }  # parameters.md warned last time: nothing recorded
+    (root / "snippets" / "a.py").write_text("A = 2\n", encoding="utf-8")
+    dirty.start_build(config, files)
+    assert [Path(p.abs_dest_path).is_file() for p in pages] == [False, False, True]
+
+    dirty.reads["experiments/x.py"] = {"file:data/d.txt": digests("file:data/d.txt")}
+    (root / "mkdocs.yml").write_text("site_name: renamed\n", encoding="utf-8")  # in every page's navigation
+    render_cache.digests = Digests(root)
+    dirty.start_build(config, files)
+    assert not Path(pages[2].abs_dest_path).is_file()
+    assert (root / "docs" / "index.md").is_file()  # sources are never touched
+
+
+def test_a_dirty_serve_drops_mkdocs_warning_that_dirty_builds_are_inaccurate(monkeypatch: pytest.MonkeyPatch) -> None:
+    drop = serve_cache.DropDirtyWarning()
+    assert not drop.filter(logging.makeLogRecord({"msg": serve_cache.DIRTY_WARNING + ", this will likely ..."}))
+    assert drop.filter(logging.makeLogRecord({"msg": "Doc file 'a.md' contains a link 'b.md', but ..."}))

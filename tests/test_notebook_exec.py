@@ -128,3 +128,24 @@ def test_a_required_notebook_miss_names_the_page_and_what_changed(tmp_path: Path
     assert done.returncode != 0
     assert "docs_twin/experiments/nb.py has no cached outputs" in done.stderr
     assert "its code cells" in done.stderr
+
+
+@pytest.mark.parametrize("modules", [set(), {"experiments"}, {"erf", "render"}, {"scenarios", "timing"}, {"no_such"}])
+def test_the_memoized_package_digest_is_kf_caches_own(modules: set[str]) -> None:
+    """shared.kf_package_digest keys notebooks exactly as kf.cache.package_digest does, only faster."""
+    from hooks.shared import kf_package_digest
+    from kf import cache
+
+    assert kf_package_digest(frozenset(modules)) == cache.package_digest(modules=modules)
+
+
+def test_a_notebook_is_parsed_again_only_when_its_bytes_change(tmp_path: Path) -> None:
+    from hooks.notebook_exec import code_cells, read_notebook
+
+    path = tmp_path / "x.py"
+    path.write_text("# %%\nprint(1)\n", encoding="utf-8")
+    first = read_notebook(path)
+    first.cells[0].source = "changed in memory"  # a caller's edit must not reach the next reader
+    assert code_cells(read_notebook(path)) == ["print(1)"]
+    path.write_text("# %%\nprint(2)\n", encoding="utf-8")
+    assert code_cells(read_notebook(path)) == ["print(2)"]

@@ -21,7 +21,9 @@ markdown-exec formats it; `shared.add_output_filter` post-processes cached and f
 A miss in the middle of a session first replays the session's earlier blocks (output discarded) to
 restore its state, then runs the block. Settings: KF_CACHE=0 turns the cache off; KF_CACHE_DIR (an
 absolute path) moves it to $KF_CACHE_DIR/exec (default .cache/exec); KF_CACHE_REQUIRE=1 makes a
-miss fail the build, naming the page, the block's file and line, and what changed.
+miss fail the build, naming the page, the block's file and line, and what changed; with it,
+KF_CACHE_WAIT=N waits up to N seconds for the entry while the build with process id
+KF_CACHE_WRITER_PID runs (scripts/build_site.py builds the Chinese edition beside the English one).
 """
 
 from __future__ import annotations
@@ -33,17 +35,31 @@ import logging
 import os
 import platform
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from errors import block_location
 from recording import Digests, Recorder, recording, sha256_parts
 from shared import CurrentPage, OutputOrigin, Project, execution_enabled, filter_output
 
+T = TypeVar("T")
+
 FORMAT = "kf-exec-1"  # the recipe of keys and entries: change it and every entry is a miss
-IGNORED_SETTINGS = {"KF_LANG", "KF_CACHE", "KF_CACHE_DIR", "KF_CACHE_REQUIRE", "KF_SERVE_CACHE", "KF_EXECUTE"}
+IGNORED_SETTINGS = {
+    "KF_LANG",
+    "KF_CACHE",
+    "KF_CACHE_DIR",
+    "KF_CACHE_REQUIRE",
+    "KF_CACHE_WAIT",
+    "KF_CACHE_WRITER_PID",
+    "KF_SERVE_CACHE",
+    "KF_EXECUTE",
+}
 OUTPUT_ENVIRONMENT = ("PYTHONHASHSEED", "TF_ENABLE_ONEDNN_OPTS", "MPLBACKEND")  # can change what code prints
 LOG = logging.getLogger("mkdocs.hooks.kf.exec_cache")
 
@@ -72,6 +88,50 @@ def cache_required(environ=os.environ) -> bool:
     return environ.get("KF_CACHE_REQUIRE", "").strip() not in ("", "0")
 
 
+def cache_wait_seconds(environ=os.environ) -> float:
+    """KF_CACHE_WAIT=N: with KF_CACHE_REQUIRE, wait up to N seconds for a missing entry (another build writing it)."""
+    text = environ.get("KF_CACHE_WAIT", "").strip() or "0"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also rejects nan
+        raise _fatal(f"KF_CACHE_WAIT must be a number of seconds, 0 or more: {text!r}")
+    return seconds
+
+
+def writer_alive(environ=os.environ) -> bool:
+    """Whether the build writing the entries (KF_CACHE_WRITER_PID, set by scripts/build_site.py) still runs.
+
+    Without KF_CACHE_WRITER_PID there is no writer to wait for.
+    """
+    text = environ.get("KF_CACHE_WRITER_PID", "").strip()
+    if not text.isdigit():
+        return False
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def wait_for(look: Callable[[], T | None], environ=os.environ, poll: float = 0.2) -> tuple[T | None, float]:
+    """look() until it finds something, the writer ends or KF_CACHE_WAIT runs out; what it found and seconds waited.
+
+    The Chinese edition's build runs beside the English one (scripts/build_site.py) and executes
+    nothing: an entry the English build has not written yet is waited for, never run.
+    """
+    start = time.monotonic()
+    limit = cache_wait_seconds(environ)
+    found = look()
+    while found is None and time.monotonic() - start < limit and writer_alive(environ):
+        time.sleep(poll)
+        found = look()
+    return found, time.monotonic() - start
+
+
 def cache_dir(root: Path, environ=os.environ) -> Path:
     """$KF_CACHE_DIR/exec if set (it must be absolute), else .cache/exec under the project."""
     configured = environ.get("KF_CACHE_DIR", "").strip()
@@ -90,9 +150,36 @@ def kf_settings(environ=os.environ) -> dict[str, str]:
 
 
 def installed_versions() -> dict[str, str]:
-    """Every installed distribution's version, and Python's: an upgrade anywhere re-runs everything."""
-    found = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
-    return {"python": platform.python_version(), **dict(sorted(found.items()))}
+    """Every installed distribution's version, and Python's: an upgrade anywhere re-runs everything.
+
+    Reading every distribution's metadata takes a noticeable part of a warm build, and the notebook
+    keys ask for it again for each page: the answer is kept while the folders on sys.path list the
+    same metadata folders (an install or upgrade adds or renames one).
+    """
+    listing = tuple(sorted(installed_metadata_folders()))
+    if _versions.get("listing") != listing:
+        found = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
+        _versions.update(listing=listing, versions={"python": platform.python_version(), **dict(sorted(found.items()))})
+    return dict(_versions["versions"])
+
+
+_versions: dict = {}
+
+
+def installed_metadata_folders() -> list[str]:
+    """The *.dist-info and *.egg-info entries of every folder on sys.path, with their modification times."""
+    import sys
+
+    found = []
+    for folder in sys.path:
+        try:
+            entries = list(os.scandir(folder or "."))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith((".dist-info", ".egg-info")):
+                found.append(f"{folder}/{entry.name}:{entry.stat().st_mtime_ns}")
+    return found
 
 
 # --- Entries ---
@@ -153,6 +240,11 @@ class ExecCache:
             return None
         return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
 
+    def valid_entry(self, key: str) -> dict | None:
+        """The stored entry of key if everything it read is unchanged, else None."""
+        entry = self.load(key)
+        return entry if entry is not None and not self.digests.changed(entry["dependencies"]) else None
+
     def store(self, key: str, entry: dict) -> None:
         """Write an entry atomically (several builds may share the folder)."""
         write_atomically(self.entry_path(key), json.dumps(entry, ensure_ascii=False, sort_keys=True))
@@ -178,7 +270,15 @@ class ExecCache:
             self.counts["reused"] += 1
             return filter_output(entry["output"], origin)
         if self.required:
-            raise _fatal(self.explain_miss(name, codes, entry, extra.get("title", "")))
+            entry, waited = wait_for(lambda: self.valid_entry(key))
+            if entry is not None:
+                state.codes, state.dependencies = codes, dict(entry["dependencies"])
+                state.titles.append(extra.get("title", ""))
+                CurrentPage.dependencies.update(state.dependencies)
+                self.counts["reused"] += 1
+                return filter_output(entry["output"], origin)
+            message = self.explain_miss(name, codes, self.load(key), extra.get("title", ""))
+            raise _fatal(message + waited_note(waited))
         LOG.debug("kf: running block %d of session %r on %s", len(codes), name, origin.page)
         output, read = self.execute(state, code, returncode=returncode, session=session, id=id, **extra)
         dependencies = {**state.dependencies, **{d: self.digests(d) for d in read}}
@@ -274,6 +374,13 @@ class ExecCache:
         if before.get("versions") != now["versions"]:
             return f"{head}: the installed package versions changed."
         return f"{head}: the environment ({', '.join(OUTPUT_ENVIRONMENT)}) changed."
+
+
+def waited_note(seconds: float) -> str:
+    """What a required miss adds when it waited for another build to write the entry."""
+    if seconds < 0.05:
+        return ""
+    return f" (waited {seconds:.0f} s for the English build, which ended or ran past KF_CACHE_WAIT, to write it)"
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -79,8 +79,20 @@ def replace_marker(markdown: str, glossary: str) -> str:
     return "\n".join(glossary if line.strip() == MARKER else line for line in markdown.split("\n"))
 
 
+_glossaries: dict[tuple[bytes, str], str] = {}  # (term list bytes, language) -> glossary, kept by `mkdocs serve`
+
+
+def glossary_for(language: str, path: Path = TERMS) -> str:
+    """The glossary of the term list at path in language, parsed again only when the file changes."""
+    key = (path.read_bytes(), language)
+    if key not in _glossaries:
+        _glossaries.clear()
+        _glossaries[key] = glossary_markdown(load_terms(path), language)
+    return _glossaries[key]
+
+
 def on_page_markdown(markdown, page, config, files):
     """Replace the glossary marker on pages that have one."""
     if MARKER not in markdown:
         return markdown
-    return replace_marker(markdown, glossary_markdown(load_terms(), page_language(config)))
+    return replace_marker(markdown, glossary_for(page_language(config)))

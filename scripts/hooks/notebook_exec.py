@@ -31,6 +31,8 @@ from exec_cache import (
     cache_required,
     installed_versions,
     kf_settings,
+    wait_for,
+    waited_note,
     write_atomically,
 )
 from recording import sha256_parts
@@ -41,6 +43,8 @@ from shared import (
     Project,
     execution_enabled,
     filter_output,
+    from_file,
+    kf_package_digest,
     notebook_source,
     scripts_on_path,
 )
@@ -51,16 +55,26 @@ TEXT_TYPES = ("text/plain", "text/markdown", "text/html")
 counts = {"reused": 0, "executed": 0}
 
 
-def read_notebook(path: Path):
-    """The notebook at path (jupytext percent .py or .ipynb) as an nbformat node."""
+def parse_notebook(path: Path):
+    """The notebook at path (jupytext percent .py or .ipynb) as an nbformat node, parsed by jupytext."""
     import jupytext
 
     return jupytext.read(path)
 
 
+def read_notebook(path: Path):
+    """A fresh copy of the notebook at path; the parse is reused while the file's bytes are unchanged."""
+    return copy.deepcopy(from_file(path, parse_notebook))
+
+
 def code_cells(notebook) -> list[str]:
     """The sources of the notebook's code cells, in order: all that decides its outputs."""
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def code_cells_digest(path: Path) -> str:
+    """sha256 of the code cells of the notebook at path."""
+    return sha256_parts(*code_cells(from_file(path, parse_notebook)))
 
 
 def inputs_digest(path: Path, codes: list[str]) -> str:
@@ -75,11 +89,25 @@ def inputs_digest(path: Path, codes: list[str]) -> str:
     modules = cache.kf_imports("\n".join(codes))
     # Pages share experiments (the filters page shows the training page's models, keyed by that page's
     # code), so every sibling notebook's code is part of each page's key.
-    siblings = [sha256_parts(*code_cells(read_notebook(p))) for p in sorted(path.parent.glob("*.py"))]
+    siblings = [from_file(p, code_cells_digest) for p in sorted(path.parent.glob("*.py"))]
     results = cache.results_dir()
     result_files = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
-    results_sha = sha256_parts(*(f"{p.relative_to(results)}\n{p.read_bytes().hex()}" for p in result_files))
-    return sha256_parts(cache.package_digest(modules=modules), source, data_sha, *siblings, results_sha)
+    results_sha = results_digest(results, result_files)
+    return sha256_parts(kf_package_digest(frozenset(modules)), source, data_sha, *siblings, results_sha)
+
+
+_results_digests: dict[str, str] = {}
+
+
+def results_digest(results: Path, files: list[Path]) -> str:
+    """sha256_parts over each frozen result's name and bytes (as hex), computed once per content."""
+    import hashlib
+
+    contents = [(p.relative_to(results).as_posix(), p.read_bytes()) for p in files]
+    quick = hashlib.sha256(b"".join(f"{n}\0{len(b)}\0".encode() + b for n, b in contents)).hexdigest()
+    if quick not in _results_digests:
+        _results_digests[quick] = sha256_parts(*(f"{n}\n{b.hex()}" for n, b in contents))
+    return _results_digests[quick]
 
 
 def notebook_key(path: Path, codes: list[str], environ=os.environ) -> tuple[str, dict]:
@@ -165,15 +193,14 @@ class NotebookCache:
         notebook = read_notebook(source)
         codes = code_cells(notebook)
         key, ingredients = notebook_key(source, codes)
-        try:
-            entry = json.loads(self.path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            entry = None
-        if entry is not None and entry.get("format") == FORMAT and len(entry["cells"]) == len(codes):
+        entry = self.load(key, len(codes))
+        if entry is None and self.required:
+            entry, waited = wait_for(lambda: self.load(key, len(codes)))
+            if entry is None:
+                raise _fatal(self.explain_miss(page, codes, ingredients) + waited_note(waited))
+        if entry is not None:
             counts["reused"] += 1
             return with_outputs(notebook, entry["cells"], page)
-        if self.required:
-            raise _fatal(self.explain_miss(page, codes, ingredients))
         LOG.info("kf: executing %s (no cached outputs for its code and inputs)", page)
         try:
             cells = outputs_of(execute(notebook, root))
@@ -190,6 +217,16 @@ class NotebookCache:
         write_atomically(self.path(key), json.dumps(entry, sort_keys=True))
         write_atomically(self.index_path(codes), json.dumps(ingredients, sort_keys=True))
         return with_outputs(notebook, cells, page)
+
+    def load(self, key: str, cells: int) -> dict | None:
+        """The stored outputs of key if they are whole (one entry per code cell), else None."""
+        try:
+            entry = json.loads(self.path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if isinstance(entry, dict) and entry.get("format") == FORMAT and len(entry.get("cells", ())) == cells:
+            return entry
+        return None
 
     def index_path(self, codes: list[str]) -> Path:
         """The ingredients the notebook with the same first code cell last ran with (to say what changed)."""
@@ -229,7 +266,11 @@ class JupytextWithOutputs(types.ModuleType):
     def read(self, path, *args, **kwargs):
         """The executed notebook registered for path while a page renders, else jupytext's own; stable cell ids."""
         found = ExecutedNotebooks.get(path) if self.rendering else None
-        return with_stable_ids(copy.deepcopy(found) if found is not None else self.real.read(path, *args, **kwargs))
+        if found is not None:
+            return with_stable_ids(copy.deepcopy(found))
+        if args or kwargs or not isinstance(path, str | os.PathLike):
+            return with_stable_ids(self.real.read(path, *args, **kwargs))
+        return with_stable_ids(read_notebook(Path(path)))  # the parse notebook_exec made of the same bytes
 
 
 def with_stable_ids(notebook):

@@ -15,6 +15,8 @@ from shared import (
     ExecutedNotebooks,
     Project,
     execution_enabled,
+    from_file,
+    kf_package_digest,
     notebook_source,
     scripts_on_path,
 )
@@ -46,6 +48,13 @@ def results_digest() -> str:
     return cache.sha256_text(*(f"{p.relative_to(folder)}\n{p.read_bytes().hex()}" for p in files))
 
 
+def kf_modules_of_notebook(path: Path) -> set[str]:
+    """The kf modules the code cells of the notebook at path import."""
+    from kf import cache
+
+    return cache.kf_imports(cache.notebook_code(path))
+
+
 def notebook_key_extra(nb_path: str | Path) -> str:
     """What else a rendered notebook depends on: kf modules it imports (and theirs), data, frozen results, versions."""
     from kf import cache, data
@@ -55,12 +64,12 @@ def notebook_key_extra(nb_path: str | Path) -> str:
         data_sha = data.file_sha256(data.SUBSET_PATH if source == "subset" else data.find_full_mnist())
     except (OSError, data.DataUnavailableError):
         data_sha = "missing"
-    modules = cache.kf_imports(cache.notebook_code(Path(nb_path)))
+    modules = from_file(Path(nb_path), kf_modules_of_notebook)
     # Pages share experiments (the filters page shows the training page's models, keyed by that page's
     # code), so every sibling notebook's code is part of each page's key.
-    siblings = [cache.code_digest(p) for p in sorted(Path(nb_path).parent.glob("*.py"))]
+    siblings = [from_file(p, cache.code_digest) for p in sorted(Path(nb_path).parent.glob("*.py"))]
     return cache.sha256_text(
-        cache.package_digest(modules=modules),
+        kf_package_digest(frozenset(modules)),
         source,
         data_sha,
         *siblings,

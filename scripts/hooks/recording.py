@@ -151,7 +151,10 @@ def module_files(names: set[str], root: Path) -> set[str]:
         path = getattr(sys.modules.get(name), "__file__", None)
         if not path or not os.path.abspath(path).startswith(str(root) + os.sep):
             continue
-        files.add(Path(os.path.abspath(path)).relative_to(root).as_posix())
+        relative = Path(os.path.abspath(path)).relative_to(root)
+        if is_ignored(relative.as_posix()):
+            continue  # an installed package in .venv inside the project: its version is in every key
+        files.add(relative.as_posix())
         if name == "kf" or name.startswith("kf."):
             kf_modules.add(name.split(".")[1] if "." in name else "__init__")
     kf_dir = root / "snippets" / "kf"
@@ -190,5 +193,18 @@ class Digests:
         return self.known[dependency]
 
     def changed(self, dependencies: dict[str, str]) -> list[str]:
-        """The dependencies whose content differs now from the digest recorded with them."""
-        return [name for name, digest in sorted(dependencies.items()) if self(name) != digest]
+        """The dependencies whose content differs now from the digest recorded with them.
+
+        Files in IGNORED_FOLDERS are skipped: entries recorded before module_files left .venv out
+        list thousands of installed modules, and the installed versions are in every key anyway.
+        """
+        return [
+            name
+            for name, digest in sorted(dependencies.items())
+            if not is_ignored(name.partition(":")[2]) and self(name) != digest
+        ]
+
+
+def is_ignored(relative: str) -> bool:
+    """Whether a project-relative path lies in a folder no key follows (.venv, .cache, site, ...)."""
+    return bool(IGNORED_FOLDERS.intersection(relative.split("/")))

@@ -148,3 +148,56 @@ class ExecutedNotebooks:
     def clear(cls) -> None:
         """Forget every registered notebook."""
         cls._by_path.clear()
+
+
+# --- Work memoized by the content it reads: the same answer for the same bytes, within one process ---
+
+_by_content: dict[tuple[str, str], object] = {}
+
+
+def from_file(path: Path, compute: Callable[[Path], object]) -> object:
+    """compute(path), reused while path's bytes and the code of compute's module are unchanged.
+
+    For pure functions of one file (a notebook's code cells, their digest): a build keys each notebook
+    on its siblings' code, so without this every notebook is parsed again for each of its siblings.
+    """
+    import hashlib
+
+    module = sys.modules.get(compute.__module__)
+    code = Path(module.__file__).read_bytes() if module is not None and getattr(module, "__file__", None) else b""
+    digest = hashlib.sha256(code + b"\0" + Path(path).read_bytes()).hexdigest()
+    key = (f"{compute.__module__}.{compute.__qualname__}:{os.path.abspath(path)}", digest)
+    if key not in _by_content:
+        _by_content[key] = compute(Path(path))
+    return _by_content[key]
+
+
+def kf_package_digest(modules: frozenset[str]) -> str:
+    """kf.cache.package_digest(modules=modules), the same value, each kf module's imports parsed once per content.
+
+    kf.cache (frozen) parses every module of the closure again for each notebook page.
+    """
+    from kf import cache
+
+    directory = Path(cache.KF_DIR)
+    parser_code = Path(cache.__file__).read_bytes()
+    todo, seen, texts = ["__init__", *modules], set(), {}
+    while todo:  # kf.cache.module_closure, with kf_imports memoized
+        name = todo.pop()
+        path = directory / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        texts[name] = path.read_text(encoding="utf-8")
+        todo.extend(_kf_imports(texts[name], cache.kf_imports, parser_code))
+    return cache.sha256_text(*(f"{name}.py\n{texts[name]}" for name in sorted(seen, key=lambda n: f"{n}.py")))
+
+
+def _kf_imports(source: str, kf_imports: Callable[[str], set[str]], parser_code: bytes) -> set[str]:
+    """kf_imports(source), memoized by the source text and the code of the module defining kf_imports."""
+    import hashlib
+
+    key = ("kf_imports", hashlib.sha256(parser_code + b"\0" + source.encode()).hexdigest())
+    if key not in _by_content:
+        _by_content[key] = kf_imports(source)
+    return _by_content[key]  # type: ignore[return-value]

@@ -1,8 +1,9 @@
 """Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
 
 Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`: a test file stays on one
-worker, so its module fixtures run once). Tests that need no site build run first, so one worker builds the
-site while the others keep testing; the build is shared through a file lock (shared_build.build_once).
+worker, so its module fixtures run once). The site is built in a background thread from the end of collection
+(start_building) while the workers run the files that need no site; the build is shared through a file lock
+(shared_build.build_once), which the fixtures wait on.
 """
 
 from __future__ import annotations
@@ -40,12 +41,8 @@ PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and
 # reading them while a build of the working tree writes them.
 CACHE = ROOT / ".cache"
 CACHE_LOCK = CACHE / "tests-build.lock"
-SITE_FIXTURES = {
-    "built_site",
-    "warm_project",
-    "built_zh_site",
-    "session_build",
-}  # tests that wait for the session's build
+# The fixtures of tests that wait for the session's build.
+SITE_FIXTURES = {"built_site", "warm_project", "built_zh_site", "session_build"}
 
 
 def in_ci() -> bool:

@@ -1,7 +1,8 @@
-"""One browser visit per page, width and colour scheme, collecting what every per-page check needs.
+"""Three browser loads per page, collecting what every per-page check needs, in both widths and colour schemes.
 
-tests/test_browser.py (the English edition) and tests/test_browser_zh.py (the Chinese one, in zh/) each
-visit their pages once and run the checks of EveryPageChecks on what the visits saw: console errors,
+At 1280 px the page loads once in each scheme; at 390 px it loads once in the light scheme and is switched to
+dark in the same tab with Material's toggle. tests/test_browser.py (the English edition) and
+tests/test_browser_zh.py (the Chinese one, in zh/) each visit their pages so and run the checks of EveryPageChecks on what the visits saw: console errors,
 requests leaving localhost, images, figures, math, accessibility (axe-core), missing glyphs (tofu),
 nothing cut off on a phone, screenshots, and layout shift while the page loads. Two files, so that
 pytest-xdist's loadfile gives each worker one edition.

@@ -1,21 +1,25 @@
 """Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
 
 Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`: a test file stays on one
-worker, so its module fixtures run once). Tests that need no site build run first, so one worker builds the
-site while the others keep testing; the build is shared through a file lock (shared_build.build_once).
+worker, so its module fixtures run once). The site is built in a background thread from the end of collection
+(start_building) while the workers run the files that need no site; the build is shared through a file lock
+(shared_build.build_once), which the fixtures wait on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from shared_build import build_once, shared_folder
+from shared_build import build_log, build_once, shared_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -37,7 +41,8 @@ PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and
 # reading them while a build of the working tree writes them.
 CACHE = ROOT / ".cache"
 CACHE_LOCK = CACHE / "tests-build.lock"
-SITE_FIXTURES = {"built_site", "warm_project", "built_zh_site"}  # tests that wait for the session's build
+# The fixtures of tests that wait for the session's build.
+SITE_FIXTURES = {"built_site", "warm_project", "built_zh_site", "session_build"}
 
 
 def in_ci() -> bool:
@@ -87,10 +92,56 @@ def copy_project(dest: Path, caches: bool = False) -> Path:
     return dest
 
 
+def execution_cache_is_empty() -> bool:
+    """True when the working tree's execution cache holds nothing (a fresh clone): a build there runs every block."""
+    folder = Path(os.environ.get("KF_CACHE_DIR") or CACHE) / "exec"
+    return not folder.is_dir() or not any(folder.iterdir())
+
+
+def build_english(shared: Path) -> Path:
+    """Build the English site once per test run into shared/site (or wait for the process building it).
+
+    Whether it started from an empty execution cache is recorded beside it (site.cold): see session_build.
+    """
+
+    def build(out: Path) -> subprocess.CompletedProcess[str]:
+        with cache_lock():
+            (shared / "site.cold").write_text(str(execution_cache_is_empty()), encoding="utf-8")
+        return mkdocs_build(ROOT, out)
+
+    return build_once(shared, "site", build)
+
+
+def build_chinese(shared: Path) -> Path:
+    """Build the Chinese edition once per test run into <English site>/zh/, after the English one (as `make build`).
+
+    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
+    """
+    site = build_english(shared)
+    return build_once(shared, "site_zh", lambda out: mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1"), out=site / "zh")
+
+
 @pytest.fixture(scope="session")
 def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once per test run, strictly, from the working tree (one build for all xdist workers)."""
-    return build_once(shared_folder(request.config, tmp_path_factory), "site", lambda out: mkdocs_build(ROOT, out))
+    return build_english(shared_folder(request.config, tmp_path_factory))
+
+
+@dataclass(frozen=True)
+class SessionBuild:
+    """The session's English build: where it is, what it logged, and whether its execution cache started empty."""
+
+    site: Path
+    log: str
+    cold: bool  # True in a fresh clone (CI): every block and notebook ran in this build, none came from disk
+
+
+@pytest.fixture(scope="session")
+def session_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, built_site: Path):
+    """The session build of built_site with its log and whether it was cold."""
+    shared = shared_folder(request.config, tmp_path_factory)
+    cold = (shared / "site.cold").read_text(encoding="utf-8") == "True"
+    return SessionBuild(built_site, build_log(shared, "site"), cold)
 
 
 @pytest.fixture
@@ -104,22 +155,34 @@ def needs_site(item: pytest.Item) -> bool:
     return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+# The files to start first among those that need the site, in this order (`--durations`, fresh clone):
+# test_training.py retrains a model (45 s) before it needs the site, while the background build may still run;
+# then the longest files, so that no worker is left alone with a long file at the end of the run.
+START_FIRST = ("test_training.py", "test_browser_zh.py", "test_browser.py", "test_serve.py", "test_build.py")
+START_FIRST += ("test_new_contributor.py",)
+
+
 @pytest.hookimpl(trylast=True)  # after `-m "not slow"` has deselected: order what will run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order the run for xdist's loadfile (a test file is one unit of work): files that need no site build first.
 
-    So one worker builds the site while the others keep testing. Then, longest first: files that build copies of
-    the project, then files by number of tests. In a file, its tests that need no site come first.
+    The site is built in the background from the start (start_building) while the workers run those. Then the
+    files in START_FIRST, in that order, then files that build copies of the project, then files by number of
+    tests. In a file, its tests that need no site come first.
     """
     files: dict[str, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(item.nodeid.split("::")[0], []).append(item)
 
-    def order(tests: list[pytest.Item]) -> tuple[bool, bool, int]:
+    def order(tests: list[pytest.Item]) -> tuple[bool, int, bool, int]:
         waits = any(needs_site(test) for test in tests)
-        return waits, not any("warm_project" in test.fixturenames for test in tests), -len(tests)
+        name = tests[0].path.name
+        rank = START_FIRST.index(name) if name in START_FIRST else len(START_FIRST)
+        return waits, rank, not any("warm_project" in test.fixturenames for test in tests), -len(tests)
 
     items[:] = [test for tests in sorted(files.values(), key=order) for test in sorted(tests, key=needs_site)]
+    if not config.option.collectonly and any(needs_site(item) for item in items):
+        start_building(config, chinese=any("built_zh_site" in item.fixturenames for item in items))
 
 
 def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -136,13 +199,21 @@ def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.Complete
 
 @pytest.fixture(scope="session")
 def built_zh_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Path:
-    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (as `make build`).
+    """The Chinese edition built once, strictly, into <built_site>/zh/ after the English one (see build_chinese)."""
+    return build_chinese(shared_folder(request.config, tmp_path_factory))
 
-    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
+
+def start_building(config: pytest.Config, chinese: bool) -> None:
+    """Build the site (and the Chinese edition) in a background thread, from the start of the run.
+
+    So the build runs while the workers test what needs no site, instead of starting when the first test asks
+    for it. The fixtures wait for it through build_once's lock; a failed build is reported by each test that
+    needs it, so the thread keeps its exception to itself.
     """
-    return build_once(
-        shared_folder(request.config, tmp_path_factory),
-        "site_zh",
-        lambda out: mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1"),
-        out=built_site / "zh",
-    )
+    shared = shared_folder(config, config._tmp_path_factory)  # the factory the tmp_path fixtures use
+
+    def build() -> None:
+        with contextlib.suppress(BaseException):  # pytest.fail's Failed is no Exception
+            build_chinese(shared) if chinese else build_english(shared)
+
+    threading.Thread(target=build, name="site build", daemon=True).start()

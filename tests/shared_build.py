@@ -21,12 +21,14 @@ def build_once(
 ) -> Path:
     """Run build(out) once per test run, whoever asks first; later callers get out, or the same failure.
 
-    out defaults to shared/name; the lock and the done or failed marker are shared/name.* either way.
+    out defaults to shared/name; the lock, the done or failed marker and the build's log (its stdout and stderr,
+    read with build_log) are shared/name.* either way.
     """
     out, done, failed = out or shared / name, shared / f"{name}.built", shared / f"{name}.failed"
     with FileLock(str(shared / f"{name}.lock")):
         if not done.exists() and not failed.exists():
             finished = build(out)
+            (shared / f"{name}.log").write_text(f"{finished.stdout}\n{finished.stderr}", encoding="utf-8")
             if finished.returncode == 0:
                 done.touch()
             else:
@@ -35,3 +37,8 @@ def build_once(
     if failed.exists():
         pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
     return out
+
+
+def build_log(shared: Path, name: str) -> str:
+    """The stdout and stderr of the build that build_once(shared, name, ...) ran in this test run."""
+    return (shared / f"{name}.log").read_text(encoding="utf-8")

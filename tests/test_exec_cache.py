@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_build import without_measurements
 
-from conftest import ROOT, mkdocs_build
+from conftest import ROOT
 
 HOOKS = ("paths", "execution", "errors", "serve_cache", "exec_cache")
 CONFIG = """site_name: exec cache test
@@ -113,7 +112,7 @@ def page_text(project: Path, name: str) -> str:
 
 
 @pytest.fixture
-def warm_project(tmp_path: Path) -> Path:
+def cached_project(tmp_path: Path) -> Path:
     """The small project after a cold build (every block ran) and a warm one (none ran)."""
     project = make_project(tmp_path)
     ran, _, _ = build(project)
@@ -129,58 +128,58 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_editing_a_block_reruns_it_and_the_later_blocks_of_its_session_only(warm_project: Path) -> None:
-    edit(warm_project / "docs" / "a.md", 'print(f"value {value}")', 'print(f"value = {value}")')
-    ran, replayed, _ = build(warm_project)
+def test_editing_a_block_reruns_it_and_the_later_blocks_of_its_session_only(cached_project: Path) -> None:
+    edit(cached_project / "docs" / "a.md", 'print(f"value {value}")', 'print(f"value = {value}")')
+    ran, replayed, _ = build(cached_project)
     assert ran == {"a2", "a3"}  # a3 follows a2 in the session: its key holds a2's code
     assert replayed == {"a1"}  # a2 needs the `value` a1 set: a1 ran again, its output was not used
-    assert "value = 42" in page_text(warm_project, "a")
+    assert "value = 42" in page_text(cached_project, "a")
 
 
-def test_editing_a_kf_module_reruns_the_sessions_that_imported_it_only(warm_project: Path) -> None:
-    edit(warm_project / "snippets" / "kf" / "gamma.py", '"gamma"', '"gamma two"')
-    ran, _, _ = build(warm_project)
+def test_editing_a_kf_module_reruns_the_sessions_that_imported_it_only(cached_project: Path) -> None:
+    edit(cached_project / "snippets" / "kf" / "gamma.py", '"gamma"', '"gamma two"')
+    ran, _, _ = build(cached_project)
     assert ran == {"b1", "b2"}
-    assert "gamma two" in page_text(warm_project, "b")
+    assert "gamma two" in page_text(cached_project, "b")
 
 
-def test_a_module_imported_inside_a_function_is_a_dependency_too(warm_project: Path) -> None:
-    edit(warm_project / "snippets" / "kf" / "beta.py", "NUMBER = 41", "NUMBER = 99")
-    ran, _, _ = build(warm_project)
+def test_a_module_imported_inside_a_function_is_a_dependency_too(cached_project: Path) -> None:
+    edit(cached_project / "snippets" / "kf" / "beta.py", "NUMBER = 41", "NUMBER = 99")
+    ran, _, _ = build(cached_project)
     assert ran == {"a1", "a2", "a3"}
-    assert "value 100" in page_text(warm_project, "a")
+    assert "value 100" in page_text(cached_project, "a")
 
 
-def test_editing_the_data_reruns_the_blocks_that_read_it_only(warm_project: Path) -> None:
-    (warm_project / "data" / "d.txt").write_text("data two\n", encoding="utf-8")
-    ran, replayed, _ = build(warm_project)
+def test_editing_the_data_reruns_the_blocks_that_read_it_only(cached_project: Path) -> None:
+    (cached_project / "data" / "d.txt").write_text("data two\n", encoding="utf-8")
+    ran, replayed, _ = build(cached_project)
     assert ran == {"a3"}
     assert replayed == {"a1", "a2"}
-    assert "data two" in page_text(warm_project, "a")
+    assert "data two" in page_text(cached_project, "a")
 
 
-def test_a_kf_setting_reruns_every_block_but_the_language_reruns_none(warm_project: Path) -> None:
-    assert build(warm_project, KF_LANG="zh")[0] == set()
-    assert build(warm_project, KF_SOMETHING="1")[0] == {"a1", "a2", "a3", "b1", "b2"}
-    assert build(warm_project, KF_SOMETHING="1")[0] == set()
+def test_a_kf_setting_reruns_every_block_but_the_language_reruns_none(cached_project: Path) -> None:
+    assert build(cached_project, KF_LANG="zh")[0] == set()
+    assert build(cached_project, KF_SOMETHING="1")[0] == {"a1", "a2", "a3", "b1", "b2"}
+    assert build(cached_project, KF_SOMETHING="1")[0] == set()
 
 
-def test_a_twin_page_with_other_titles_reuses_the_outputs_without_running(warm_project: Path) -> None:
-    ran, replayed, _ = build(warm_project, "mkdocs.twin.yml", KF_LANG="zh", KF_CACHE_REQUIRE="1")
+def test_a_twin_page_with_other_titles_reuses_the_outputs_without_running(cached_project: Path) -> None:
+    ran, replayed, _ = build(cached_project, "mkdocs.twin.yml", KF_LANG="zh", KF_CACHE_REQUIRE="1")
     assert ran == replayed == set()
-    assert "value 42" in page_text(warm_project, "a")
-    assert "другой заголовок" in page_text(warm_project, "a")
+    assert "value 42" in page_text(cached_project, "a")
+    assert "другой заголовок" in page_text(cached_project, "a")
 
 
-def test_a_required_miss_fails_naming_the_page_block_line_and_change(warm_project: Path) -> None:
-    edit(warm_project / "docs_twin" / "a.md", 'print(f"value {value}")', 'print(f"value: {value}")')
+def test_a_required_miss_fails_naming_the_page_block_line_and_change(cached_project: Path) -> None:
+    edit(cached_project / "docs_twin" / "a.md", 'print(f"value {value}")', 'print(f"value: {value}")')
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
-        cwd=warm_project,
+        cwd=cached_project,
         capture_output=True,
         text=True,
-        env={**environ, "KF_CACHE_DIR": str(warm_project / "cache"), "KF_CACHE_REQUIRE": "1"},
+        env={**environ, "KF_CACHE_DIR": str(cached_project / "cache"), "KF_CACHE_REQUIRE": "1"},
         timeout=300,
     )
     assert done.returncode != 0
@@ -188,10 +187,10 @@ def test_a_required_miss_fails_naming_the_page_block_line_and_change(warm_projec
     assert "the code of this block (a) changed" in done.stderr
 
 
-def test_the_cache_can_be_turned_off(warm_project: Path) -> None:
-    assert build(warm_project, KF_CACHE="0")[0] == set()  # nothing is looked up, so nothing is logged as run
-    assert "value 42" in page_text(warm_project, "a")
-    assert "reused from" not in build(warm_project, KF_CACHE="0")[2]
+def test_the_cache_can_be_turned_off(cached_project: Path) -> None:
+    assert build(cached_project, KF_CACHE="0")[0] == set()  # nothing is looked up, so nothing is logged as run
+    assert "value 42" in page_text(cached_project, "a")
+    assert "reused from" not in build(cached_project, KF_CACHE="0")[2]
 
 
 def test_a_relative_cache_dir_is_refused(tmp_path: Path) -> None:
@@ -226,32 +225,6 @@ def test_an_error_in_a_block_written_in_the_page_names_the_page_and_line(tmp_pat
     )
     assert done.returncode != 0
     assert "docs/c.md, line 8: markdown_exec: Execution of python code block exited with errors" in done.stderr
-
-
-SUMMARY = re.compile(r"kf: (\d+) executed block\(s\) reused from .*?, (\d+) run")
-NOTEBOOKS = re.compile(r"kf: (\d+) notebook page\(s\) reused from the execution cache, (\d+) run")
-
-
-@pytest.mark.slow
-def test_a_warm_build_runs_nothing_and_writes_the_pages_a_cold_build_wrote(tmp_path: Path) -> None:
-    cache = str(tmp_path / "cache")  # empty: the first build runs every block and notebook
-    cold = mkdocs_build(ROOT, tmp_path / "cold", KF_CACHE_DIR=cache)
-    assert cold.returncode == 0, cold.stderr[-3000:]
-    warm = mkdocs_build(ROOT, tmp_path / "warm", KF_CACHE_DIR=cache)
-    assert warm.returncode == 0, warm.stderr[-3000:]
-    (cold_reused, cold_ran), (warm_reused, warm_ran) = (
-        map(int, SUMMARY.search(b.stderr).groups()) for b in (cold, warm)
-    )
-    assert cold_ran > 100  # cold_reused counts blocks whose code chain another page already ran in this build
-    assert (warm_reused, warm_ran) == (cold_reused + cold_ran, 0)
-    assert NOTEBOOKS.search(cold.stderr).groups() == ("0", "4")
-    assert NOTEBOOKS.search(warm.stderr).groups() == ("4", "0")
-    pages = sorted((tmp_path / "cold").rglob("*.html"))
-    assert len(pages) > 10
-    for page in pages:
-        relative = page.relative_to(tmp_path / "cold")
-        warm_page = (tmp_path / "warm" / relative).read_bytes()
-        assert without_measurements(page.read_bytes()) == without_measurements(warm_page), relative
 
 
 def test_a_required_build_waits_for_the_entries_a_build_beside_it_writes(tmp_path: Path) -> None:

@@ -43,6 +43,14 @@ def test_coloured_tokens_keep_their_spans() -> None:
         assert out.count(f'<span class="{token}">') == BLOCK.count(f'<span class="{token}">'), token
 
 
+def test_notebook_cells_without_a_code_element_are_unwrapped_too() -> None:
+    cell = '<div class="highlight-ipynb hl-python"><pre><span></span><span class="n">x</span><span class="w"> </span>'
+    cell += '<span class="o">=</span> <span class="mi">1</span>\n</pre></div>'
+    unwrapped = '<div class="highlight-ipynb hl-python"><pre><span></span>x <span class="o">=</span>'
+    unwrapped += ' <span class="mi">1</span>\n</pre></div>'
+    assert code_dom.unwrap_invisible_tokens(cell) == unwrapped
+
+
 def test_spans_outside_code_are_left_alone() -> None:
     prose = '<p><span class="n">n</span> and <span class="w">w</span></p>'
     assert code_dom.unwrap_invisible_tokens(prose + BLOCK).startswith(prose)

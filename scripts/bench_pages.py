@@ -7,6 +7,7 @@ Performance score. Lighthouse 13 needs Node 22; these machines have Node 20, hen
 
     .venv/bin/python scripts/bench_pages.py --fetch       # once: npm ci from scripts/lighthouse/package-lock.json
     .venv/bin/python scripts/bench_pages.py [--site site] [--runs 3] [--pages calculator/ index.html]
+    .venv/bin/python scripts/bench_pages.py --pages receptive_field/ --reports /tmp/lh   # keep the JSON reports
 
 --fetch installs Lighthouse into .venv/lighthouse with `npm ci`, which installs exactly the committed
 package-lock.json and checks every tarball against the sha512 integrity it records. Blocking time (TBT)
@@ -269,6 +270,19 @@ def run_lighthouse(url: str) -> dict:
         return json.loads(out.read_text(encoding="utf-8"))
 
 
+def report_name(page: str, run: int) -> str:
+    """The file name of one run's report: zh-receptive_field-1.json ("home" for the home page)."""
+    return f"{page.strip('/').replace('/', '-') or 'home'}-{run}.json"
+
+
+def save_report(report: dict, folder: Path, page: str, run: int) -> Path:
+    """Write one run's Lighthouse JSON report into folder; its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / report_name(page, run)
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
 def table(summaries: list[PageSummary]) -> str:
     """The Markdown table of the medians, one row per page."""
     rows = [
@@ -299,6 +313,7 @@ def main() -> int:
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="the built site (default: site/)")
     parser.add_argument("--runs", type=int, default=2, help="Lighthouse runs per page, at least 2 (default 2)")
     parser.add_argument("--pages", nargs="*", help="only these pages, as URL paths (calculator/); default: all")
+    parser.add_argument("--reports", type=Path, help="keep each run's JSON report in this folder")
     args = parser.parse_args()
     try:
         if args.fetch:
@@ -319,7 +334,10 @@ def main() -> int:
                 runs = []
                 for _ in range(args.runs):
                     progress.update(task, description=page or "(home)")
-                    runs.append(page_run(run_lighthouse(base + page), own_paths))
+                    report = run_lighthouse(base + page)
+                    if args.reports:
+                        save_report(report, args.reports, page, len(runs) + 1)
+                    runs.append(page_run(report, own_paths))
                     progress.advance(task)
                 summaries.append(summarise(page, runs))
         print(table(summaries))

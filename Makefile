@@ -29,7 +29,7 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 # The two editions: English (mkdocs.yml) at /, Chinese (mkdocs.zh.yml) at /zh/. `KF_LANG=zh make serve`
-# serves the Chinese one alone, at http://$(HOST)/zh/.
+# serves the Chinese one alone, at http://$(HOST)/ (its links to the English edition lead nowhere there).
 KF_LANG ?= en
 MKDOCS_CONFIG_en := mkdocs.yml
 MKDOCS_CONFIG_zh := mkdocs.zh.yml

@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -130,7 +131,7 @@ class MathRenderer:
     def _to_disk(self, formula: Formula, rendered: str) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         path = self.cache_dir / f"{cache_key(formula, self.digest)}.html"
-        partial = path.with_suffix(f".{id(self)}.tmp")
+        partial = path.with_suffix(f".{os.getpid()}.{id(self)}.tmp")  # two builds side by side: one file each
         partial.write_text(rendered, encoding="utf-8")
         partial.replace(path)  # atomic: a parallel build (the other language) never reads half a file
 

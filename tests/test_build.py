@@ -90,13 +90,19 @@ def test_a_cold_build_reuses_nothing_and_a_warm_build_runs_nothing_and_writes_th
     Cold: every block and notebook runs, none is read from disk. In a fresh clone (CI) the session's own build
     is that cold build (its execution cache started empty), and the Chinese edition took every output from it
     (KF_CACHE_REQUIRE=1: it ran nothing): every page the suite checks was made from outputs run in this
-    session. With a warm working tree the session build reused earlier outputs: then a cold build into an
+    session; a second cold run into another empty cache must write the same English pages (determinism). With a warm working tree the session build reused earlier outputs: then a cold build into an
     empty KF_CACHE_DIR, and the Chinese edition from its outputs, must write the session build's pages, byte
     for byte (measured spans aside). Either way, a warm build on the cold build's cache runs nothing and
     writes the cold build's pages.
     """
     if session_build.cold:
         cold_site, cold_log, cache = session_build.site, session_build.log, {}
+        # Deterministic (the brief): a second, independent cold run of every block writes the same pages.
+        rerun_cache = {"KF_CACHE_DIR": str(tmp_path / "rerun-cache")}
+        rerun = mkdocs_build(ROOT, tmp_path / "rerun", **rerun_cache)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert counts(rerun.stdout + rerun.stderr)[1] == (0, 4)
+        assert differing_pages(cold_site, tmp_path / "rerun", skip="zh") == []
     else:
         cache = {"KF_CACHE_DIR": str(tmp_path / "cache")}  # empty: this build runs every block and notebook
         cold_site = tmp_path / "cold"

@@ -62,9 +62,17 @@ function afterRender() {
   cueWideTables();
 }
 
+// Run after the next frame is drawn: the browser has laid the page out by then, so reading scrollWidth
+// costs nothing; run earlier, it forces that first layout inside this script (a long task on a phone).
+function afterNextPaint(callback) {
+  requestAnimationFrame(function () {
+    setTimeout(callback, 0);
+  });
+}
+
 if (typeof document$ !== "undefined") {
   document$.subscribe(function () {
-    setTimeout(afterRender, 0);
+    afterNextPaint(afterRender);
   });
 } else {
   document.addEventListener("DOMContentLoaded", afterRender);

@@ -111,6 +111,19 @@ def page_text(project: Path, name: str) -> str:
     return (project / "site" / name / "index.html").read_text(encoding="utf-8")
 
 
+def twin_build(project: Path, timeout: int = 300, **settings: str) -> subprocess.CompletedProcess[str]:
+    """A strict build of the twin pages with the project's cache, the given KF_* settings and no others."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**environ, "KF_CACHE_DIR": str(project / "cache"), **settings},
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def cached_project(tmp_path: Path) -> Path:
     """The small project after a cold build (every block ran) and a warm one (none ran)."""
@@ -173,15 +186,7 @@ def test_a_twin_page_with_other_titles_reuses_the_outputs_without_running(cached
 
 def test_a_required_miss_fails_naming_the_page_block_line_and_change(cached_project: Path) -> None:
     edit(cached_project / "docs_twin" / "a.md", 'print(f"value {value}")', 'print(f"value: {value}")')
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
-        cwd=cached_project,
-        capture_output=True,
-        text=True,
-        env={**environ, "KF_CACHE_DIR": str(cached_project / "cache"), "KF_CACHE_REQUIRE": "1"},
-        timeout=300,
-    )
+    done = twin_build(cached_project, KF_CACHE_REQUIRE="1")
     assert done.returncode != 0
     assert "docs_twin/a.md, line 9" in done.stderr  # the block's first line in the page
     assert "the code of this block (a) changed" in done.stderr
@@ -246,15 +251,8 @@ def test_a_required_build_waits_for_the_entries_a_build_beside_it_writes(tmp_pat
 
 def test_a_required_build_without_a_writer_fails_at_once(tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**environ, "KF_CACHE_DIR": str(project / "cache"), "KF_CACHE_REQUIRE": "1", "KF_CACHE_WAIT": "600"},
-        timeout=120,  # KF_CACHE_WAIT is spent only while a writer runs: none is named here
-    )
+    # KF_CACHE_WAIT is spent only while a writer runs: none is named here, so this must fail well within 120 s
+    done = twin_build(project, timeout=120, KF_CACHE_REQUIRE="1", KF_CACHE_WAIT="600")
     assert done.returncode != 0
     assert "this code never ran with the execution cache on" in done.stderr
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_exec_cache import twin_build
 
 from conftest import ROOT
 
@@ -116,15 +117,7 @@ def test_a_required_notebook_miss_names_the_page_and_what_changed(tmp_path: Path
     build(project)
     twin = project / "docs_twin" / "experiments" / "nb.py"
     twin.write_text(twin.read_text(encoding="utf-8").replace("hidden * 7", "hidden * 9"), encoding="utf-8")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.twin.yml", "-d", "site"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**environ, "KF_CACHE_DIR": str(project / "cache"), "KF_CACHE_REQUIRE": "1"},
-        timeout=600,
-    )
+    done = twin_build(project, timeout=600, KF_CACHE_REQUIRE="1")
     assert done.returncode != 0
     assert "docs_twin/experiments/nb.py has no cached outputs" in done.stderr
     assert "its code cells" in done.stderr

@@ -22,6 +22,7 @@ from pathlib import Path
 from mkdocs.plugins import event_priority
 
 from exec_cache import write_atomically
+from recording import sha256_parts
 
 CACHE_SUBDIR = Path(".cache") / "search"
 _memory: dict[str, list[dict]] = {}  # key -> entries, kept by the serve process between rebuilds
@@ -48,11 +49,7 @@ def entries_key(page, code_digest: str) -> str:
     meta = {name: page.meta.get(name) for name in ("search", "tags", "title")}
     parts = [code_digest, page.url, str(page.title), json.dumps(meta, sort_keys=True, default=str)]
     parts += [json.dumps(toc_outline(page.toc), default=str), page.content or ""]
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode()
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
+    return sha256_parts(*parts)
 
 
 class SearchEntryCache:

@@ -143,7 +143,7 @@ while time.perf_counter() - start < BUDGET_SECONDS:
 
 
 def measured(text: str) -> str:
-    """Mark a number measured on the build machine: it changes from build to build and is not pinned."""
+    """Mark a measured number: it changes from run to run and is not pinned."""
     return f'<span class="kf-measured">{text}</span>'
 
 

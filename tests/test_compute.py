@@ -94,7 +94,7 @@ def test_a_tiny_timing_is_positive_and_finite() -> None:
 
 
 def test_measured_text_is_wrapped_and_escaped() -> None:
-    span = '<span class="kf-measured" title="measured on the build machine">'
+    span = '<span class="kf-measured" title="measured when this page’s code last ran">'
     assert timing.measured("1.5 ms") == span + "1.5 ms</span>"
     assert timing.measured("<b>") == span + "&lt;b&gt;</span>"
     assert timing.ms(12.345) == "12.3 ms"

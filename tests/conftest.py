@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from shared_build import build_log, build_once, shared_folder
+from timeline import pytest_runtest_logreport  # noqa: F401 - KF_TIMELINE=FILE records where the run's time goes
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"

@@ -50,7 +50,7 @@ LATE = re.compile(r".*\.(js|woff2)(\?.*)?$")
 # Visits loading at once, each in its own tab: a load mostly waits (late files, networkidle), which the
 # checks of the visits before it fill. The Chinese edition's 45 visits took 183 s one at a time and 139 s three
 # at a time (30 Nov 2026, load average about 4); Chromium and the test used 35-44 s of CPU in each of three runs.
-IN_FLIGHT = int(os.environ.get("KF_VISITS_IN_FLIGHT", "3"))
+IN_FLIGHT = int(os.environ.get("PYTEST_KF_VISITS_IN_FLIGHT", "3"))
 Job = tuple[str, str]  # (page path, "phone" or a scheme)
 
 # Every layout-shift entry with the nodes it moved (tag#id.class, or the start of a text node).

@@ -1,8 +1,9 @@
-"""Where a test run spends its time: with KF_TIMELINE=FILE, every test phase and site build appends a line to FILE.
+"""Where a test run spends its time: with PYTEST_KF_TIMELINE=FILE, each test phase and site build adds a line to FILE.
 
-Each line is JSON: what ran ("test" phases, "build" of the session's sites), on which xdist worker, when it
-started and stopped (epoch seconds). `python tests/timeline.py FILE` prints each worker's files in the order it
-ran them, the builds, and how long each worker sat idle at the end of the run. Off (no file) unless set.
+Each line is JSON: what ran ("test" phases with their outcome, "build" of the session's sites), on which xdist
+worker, when it started and stopped (epoch seconds). `python tests/timeline.py FILE` prints each worker's files
+in the order it ran them, the builds, how long each worker sat idle at the end of the run, and what failed. Off
+(no file) unless set.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from pathlib import Path
 import pytest
 
 
-def record(kind: str, name: str, start: float, stop: float, phase: str = "") -> None:
-    """Append one event to $KF_TIMELINE, if set (one short line per write: appends from many processes interleave whole)."""
-    path = os.environ.get("KF_TIMELINE")
+def record(kind: str, name: str, start: float, stop: float, phase: str = "", outcome: str = "") -> None:
+    """Append one event to $PYTEST_KF_TIMELINE, if set (one short line per write: processes' appends stay whole).
+
+    Not a KF_* name: those settings enter the execution cache's keys, and a timed run would build cold.
+    """
+    path = os.environ.get("PYTEST_KF_TIMELINE")
     if not path:
         return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    line = json.dumps({"kind": kind, "name": name, "phase": phase, "worker": worker, "start": start, "stop": stop})
+    event = {"kind": kind, "name": name, "phase": phase, "outcome": outcome, "worker": worker, "start": start}
+    line = json.dumps({**event, "stop": stop})
     with open(path, "a", encoding="utf-8") as out:
         out.write(line + "\n")
 
@@ -31,7 +36,7 @@ def record(kind: str, name: str, start: float, stop: float, phase: str = "") -> 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Record a test phase where it ran (an xdist controller's copy of a worker's report carries .node: skipped)."""
     if not hasattr(report, "node"):
-        record("test", report.nodeid, report.start, report.stop, report.when)
+        record("test", report.nodeid, report.start, report.stop, report.when, report.outcome)
 
 
 def summary(lines: list[str]) -> str:
@@ -55,6 +60,7 @@ def summary(lines: list[str]) -> str:
         out.append(f"{worker}: busy until {last - zero:6.1f} s, idle {end - last:5.1f} s at the end")
         for name, (start, stop, busy) in sorted(spans.items(), key=lambda item: item[1][0]):
             out.append(f"  {start - zero:6.1f} → {stop - zero:6.1f} s  {busy:6.1f} s  {name}")
+    out += [f"failed: {e['name']} ({e['phase']})" for e in events if e.get("outcome") == "failed"]
     return "\n".join(out)
 
 

@@ -48,8 +48,10 @@ MAX_LAYOUT_SHIFT = 0.05
 LATE_MS = 300  # how late each script and font answers
 LATE = re.compile(r".*\.(js|woff2)(\?.*)?$")
 # Visits loading at once, each in its own tab: a load mostly waits (late files, networkidle), which the
-# checks of the visits before it fill. The Chinese edition's 45 visits took 183 s one at a time and 139 s three
-# at a time (30 Nov 2026, load average about 4); Chromium and the test used 35-44 s of CPU in each of three runs.
+# checks of the visits before it fill. Measured 30 Nov 2026 on a shared machine: the Chinese edition's 45
+# visits took 183 s one at a time and 139 s three at a time (load average about 4); the English edition's,
+# interleaved at load 6 to 9, 134 s one at a time and 135 and 113 s three at a time. Each run used 30-44 s of
+# CPU (Chromium and the test), so the gain is in the waits and shrinks as the machine gets busier.
 IN_FLIGHT = int(os.environ.get("PYTEST_KF_VISITS_IN_FLIGHT", "3"))
 Job = tuple[str, str]  # (page path, "phone" or a scheme)
 

@@ -1,9 +1,9 @@
 """Shared fixtures: the project root, a strict build of the site (once per run, shared by xdist workers), copies.
 
 Speed: `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`: a test file stays on one
-worker, so its module fixtures run once). The site is built in a background thread from the end of collection
-(start_building) while the workers run the files that need no site; the build is shared through a file lock
-(shared_build.build_once), which the fixtures wait on.
+worker, so its module fixtures run once). The site is built in background threads from the end of collection
+(start_building; the Chinese edition beside the English one, as `make build`) while the workers run the files
+that need no site; the build is shared through a file lock (shared_build.build_once), which the fixtures wait on.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 from shared_build import build_log, build_once, shared_folder
+from timeline import pytest_runtest_logreport  # noqa: F401 - PYTEST_KF_TIMELINE=FILE: where the time goes
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -58,14 +61,29 @@ def require(condition: bool, what: str) -> None:
         pytest.skip(f"{what} is missing (required when CI=true)")
 
 
-def mkdocs_build(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build --strict` on a project folder; return the finished process."""
+def mkdocs_build(
+    project: Path, out: Path, pid_file: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build --strict` on a project folder; return the finished process (its id in pid_file, if given)."""
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    run = {"cwd": project, "capture_output": True, "text": True, "env": {**os.environ, **env}, "timeout": 900}
+    run = {"cwd": project, "text": True, "env": {**os.environ, **env}}
     if project.resolve() != ROOT:
-        return subprocess.run(command, **run)
+        return finished(command, run, pid_file)
     with cache_lock():  # the working tree's caches: no copy reads them half-written
-        return subprocess.run(command, **run)
+        return finished(command, run, pid_file)
+
+
+def finished(command: list[str], run: dict, pid_file: Path | None) -> subprocess.CompletedProcess[str]:
+    """Run command (Popen keywords in run) to its end, at most 900 s; its process id is written to pid_file first."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **run) as process:
+        if pid_file is not None:
+            pid_file.write_text(str(process.pid), encoding="utf-8")
+        try:
+            stdout, stderr = process.communicate(timeout=900)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def cache_lock() -> FileLock:
@@ -107,18 +125,47 @@ def build_english(shared: Path) -> Path:
     def build(out: Path) -> subprocess.CompletedProcess[str]:
         with cache_lock():
             (shared / "site.cold").write_text(str(execution_cache_is_empty()), encoding="utf-8")
-        return mkdocs_build(ROOT, out)
+        return mkdocs_build(ROOT, out, pid_file=shared / "site.pid")  # the Chinese build waits on this process
 
     return build_once(shared, "site", build)
 
 
 def build_chinese(shared: Path) -> Path:
-    """Build the Chinese edition once per test run into <English site>/zh/, after the English one (as `make build`).
+    """Build the Chinese edition once per test run into <English site>/zh/, beside the English one (as `make build`).
 
-    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing.
+    KF_CACHE_REQUIRE=1: it must take every executed output from the English build's cache, running nothing. It
+    starts once the English build has (or has ended), and waits for each output that build has not stored yet
+    (KF_CACHE_WAIT while KF_CACHE_WRITER_PID runs, as scripts/build_site.py). The English build empties its
+    site folder when it starts, so the Chinese site is built beside it and moved into zh/ once both are done.
     """
-    site = build_english(shared)
-    return build_once(shared, "site_zh", lambda out: mkdocs_build_zh(ROOT, out, KF_CACHE_REQUIRE="1"), out=site / "zh")
+
+    def build(out: Path) -> subprocess.CompletedProcess[str]:
+        english_pid = english_build_started(shared)
+        env = {"KF_CACHE_REQUIRE": "1", "KF_CACHE_WAIT": str(ENGLISH_BUILD_TIMEOUT)}
+        staging = shared / "site_zh.staging"
+        done = mkdocs_build_zh(ROOT, staging, **env, **({"KF_CACHE_WRITER_PID": english_pid} if english_pid else {}))
+        build_english(shared)  # waits for the English build to end (a failed one fails the caller's test)
+        if done.returncode == 0:
+            shutil.rmtree(out, ignore_errors=True)
+            staging.rename(out)
+        return done
+
+    return build_once(shared, "site_zh", build, out=shared / "site" / "zh")
+
+
+ENGLISH_BUILD_TIMEOUT = 900  # seconds: mkdocs_build's limit
+
+
+def english_build_started(shared: Path) -> str | None:
+    """The process id of the session's English build once it has started (None if it ended or never started)."""
+    deadline = time.monotonic() + ENGLISH_BUILD_TIMEOUT
+    while time.monotonic() < deadline:
+        if (shared / "site.built").exists() or (shared / "site.failed").exists():
+            return None  # ended: every output it stores is on disk, nothing to wait for
+        if (shared / "site.pid").is_file() and (pid := (shared / "site.pid").read_text(encoding="utf-8").strip()):
+            return pid
+        time.sleep(0.2)
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -204,7 +251,7 @@ def built_zh_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 def start_building(config: pytest.Config, chinese: bool) -> None:
-    """Build the site (and the Chinese edition) in a background thread, from the start of the run.
+    """Build the site (and the Chinese edition, side by side: build_chinese) in background threads, from the start.
 
     So the build runs while the workers test what needs no site, instead of starting when the first test asks
     for it. The fixtures wait for it through build_once's lock; a failed build is reported by each test that
@@ -212,8 +259,9 @@ def start_building(config: pytest.Config, chinese: bool) -> None:
     """
     shared = shared_folder(config, config._tmp_path_factory)  # the factory the tmp_path fixtures use
 
-    def build() -> None:
+    def build(edition: Callable[[Path], Path]) -> None:
         with contextlib.suppress(BaseException):  # pytest.fail's Failed is no Exception
-            build_chinese(shared) if chinese else build_english(shared)
+            edition(shared)
 
-    threading.Thread(target=build, name="site build", daemon=True).start()
+    for edition in (build_english, build_chinese) if chinese else (build_english,):
+        threading.Thread(target=build, args=(edition,), name=f"site build: {edition.__name__}", daemon=True).start()

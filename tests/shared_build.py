@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from timeline import record
 
 
 def shared_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -27,7 +29,9 @@ def build_once(
     out, done, failed = out or shared / name, shared / f"{name}.built", shared / f"{name}.failed"
     with FileLock(str(shared / f"{name}.lock")):
         if not done.exists() and not failed.exists():
+            started = time.time()
             finished = build(out)
+            record("build", name, started, time.time())
             (shared / f"{name}.log").write_text(f"{finished.stdout}\n{finished.stderr}", encoding="utf-8")
             if finished.returncode == 0:
                 done.touch()

@@ -5,8 +5,8 @@ checked too. Each page is visited once per colour scheme at 1280 px and once at 
 late scripts and fonts, and the checks of page_visits.EveryPageChecks run on what the visits saw: console
 errors, requests leaving localhost, images, figures, math, accessibility (axe-core), text drawn as missing
 glyphs (tofu), nothing sticking out on a phone, a table that scrolls shows a cue (a fade), layout shift
-while loading, and the screenshots of both widths in test-artifacts/screenshots/ (<page>-<scheme>.png and
-<page>-<scheme>-390.png). tests/test_browser_zh.py does the same for the Chinese edition, on the other
+while loading, and the screenshots of both widths in test-artifacts/screenshots/ (<page>-<scheme>.jpg and
+<page>-<scheme>-390.jpg). tests/test_browser_zh.py does the same for the Chinese edition, on the other
 pytest-xdist worker. Below: search, and that the checks can fail.
 """
 

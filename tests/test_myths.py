@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import runpy
 import subprocess
 import sys
@@ -202,10 +203,11 @@ def test_built_verdicts_and_evidence(page: BeautifulSoup) -> None:
     assert svgs[0].find("text") is not None
 
 
-def anchors_of(site: Path, html_file: Path) -> set[str]:
+@functools.cache  # a page's links point at the same few pages again and again: parse each once
+def anchors_of(site: Path, html_file: Path) -> frozenset[str]:
     """Every id in a built page."""
     soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
-    return {tag["id"] for tag in soup.find_all(id=True)}
+    return frozenset(tag["id"] for tag in soup.find_all(id=True))
 
 
 @pytest.mark.slow

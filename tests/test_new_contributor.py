@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ def test_new_page_builds_shows_its_output_and_passes_its_own_test(warm_project: 
     for helper in (
         "conftest.py",
         "shared_build.py",
+        "timeline.py",
         "built_pages.py",
     ):  # what a generated test imports, with the snippet
         shutil.copy(ROOT / "tests" / helper, project / "tests" / helper)
@@ -60,6 +62,7 @@ def test_new_page_builds_shows_its_output_and_passes_its_own_test(warm_project: 
     tested = subprocess.run(
         [sys.executable, "-m", "pytest", f"tests/test_{NAME}.py", "-q", "-p", "no:cacheprovider"],
         cwd=project,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_KF_TIMELINE"},  # not part of the suite's timeline
         capture_output=True,
         text=True,
         timeout=900,

@@ -60,6 +60,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
     log = folder / "builds.log"
     log.touch()
     env = {**os.environ, "BUILD_LOG": str(log)}
+    env.pop("PYTEST_KF_TIMELINE", None)  # this inner run's tests and builds are not the suite's
     command = [
         sys.executable,
         "-m",

@@ -6,7 +6,7 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import matplotlib
@@ -60,6 +60,32 @@ def style() -> Iterator[None]:
         yield
 
 
+def tile_grid(
+    ax: matplotlib.axes.Axes,
+    tiles: Sequence,
+    columns: int,
+    top: float,
+    left: float = 0.0,
+    pitch: tuple[float, float] = (1.2, 1.2),
+    **imshow,
+) -> float:
+    """Draw tiles as a grid on one axes, one unit square each, from (left, top) down; return the y under the last row.
+
+    All the images of one axes are saved as one <image> (matplotlib composites them), where a grid of
+    small axes gives the page hundreds of elements. Titles and labels go on ax.text at the same coordinates.
+    """
+    if columns < 1:
+        raise ValueError(f"columns must be at least 1, got {columns}")
+    step_x, step_y = pitch
+    for index, tile in enumerate(tiles):
+        x, bottom = left + (index % columns) * step_x, top - (index // columns) * step_y - 1
+        ax.imshow(tile, extent=(x, x + 1, bottom, bottom + 1), **{"interpolation": "nearest", **imshow})
+    ax.set_xlim(ax.dataLim.intervalx)  # each imshow zooms the axes to its own tile: show every tile drawn so far
+    ax.set_ylim(ax.dataLim.intervaly)
+    rows = -(-len(tiles) // columns)
+    return top - (rows - 1) * step_y - 1
+
+
 def _scoped_ids(svg: str, prefix: str) -> str:
     """Rename ids to prefix-1, prefix-2, ... in document order.
 
@@ -83,6 +109,49 @@ def _themed(svg: str) -> str:
     return svg
 
 
+_INVISIBLE_PATH = re.compile(r'\s*<path d="[^"]*" style="fill: none"/>')  # no fill, no stroke: draws nothing
+_GROUP_TAG = re.compile(r'\s*<g(?: id="([^"]+)")?(/?)>|\s*</g>|<g\b[^>]*>')
+
+
+def _referenced(svg: str) -> set[str]:
+    """Every id the SVG refers to, by url(#id) or href="#id"."""
+    return set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+
+
+def _unwrap_groups(svg: str) -> str:
+    """Drop <g> tags with no attribute but an id nothing refers to: such a group draws nothing of its own."""
+    used, kept, out, last = _referenced(svg), [], [], 0
+    for match in _GROUP_TAG.finditer(svg):
+        out.append(svg[last : match.start()])
+        last = match.end()
+        tag = match.group(0)
+        if tag.lstrip().startswith("</g"):
+            out.append(tag if kept.pop() else "")
+        elif tag.lstrip().startswith("<g") and not re.fullmatch(r'\s*<g(?: id="[^"]+")?/?>', tag):
+            out.append(tag)  # a group with a transform, style or clip: keep it
+            if not tag.endswith("/>"):
+                kept.append(True)
+        else:
+            bare = match.group(1) is None or match.group(1) not in used
+            out.append("" if bare else tag)
+            if not match.group(2):  # not self-closing: its </g> follows
+                kept.append(not bare)
+    if kept:
+        raise ValueError("unbalanced <g> tags in the SVG")
+    out.append(svg[last:])
+    return "".join(out)
+
+
+def _slim(svg: str) -> str:
+    """Remove what draws nothing: groups with no attribute but an unused id, invisible patches, empty <defs>.
+
+    Fewer elements for the browser to style and lay out. Clips are kept even where they cut nothing: dropping
+    one changes the anti-aliasing at the image's edge (tests/test_figures.py compares the pixels).
+    """
+    svg = _unwrap_groups(_INVISIBLE_PATH.sub("", svg))
+    return re.sub(r"\s*<defs>\s*</defs>", "", svg)
+
+
 def svg_figure(fig: matplotlib.figure.Figure, alt: str, caption: str = "") -> str:
     """Render fig as inline SVG HTML with alt text (aria-label and <title>), then close it."""
     if not alt.strip():
@@ -91,7 +160,7 @@ def svg_figure(fig: matplotlib.figure.Figure, alt: str, caption: str = "") -> st
     with style():  # svg.fonttype and svg.hashsalt are read when saving, not when drawing
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    svg = _themed(buffer.getvalue())
+    svg = _slim(_themed(buffer.getvalue()))
     svg = _scoped_ids(svg, "fig-" + hashlib.sha256(alt.encode()).hexdigest()[:8])
     label = html.escape(alt, quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="kf-svg" ', 1)

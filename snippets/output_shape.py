@@ -136,8 +136,11 @@ print(table(["layers on 28×28×1", "output", "positions", "of the input's 784"]
 # --8<-- [end:myth]
 
 # --8<-- [start:figure]
+import math
+
 import matplotlib.pyplot as plt
-from matplotlib.patches import Rectangle
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path
 
 from kf import convmath
 from kf.figures import FOREGROUND, GRID, PALETTE, style, svg_figure
@@ -156,9 +159,11 @@ with style():
     for ax, (title, k, s, padding, colour) in zip(axes, panels, strict=True):
         before, after = same_padding(N, k, s) if padding == "same" else (0, 0)
         out = convmath.conv_output_size(N, k, s, padding)
-        for line in range(N + 1):  # the 28×28 pixel grid
-            ax.plot([0, N], [line, line], color=GRID, linewidth=0.4)
-            ax.plot([line, line], [0, N], color=GRID, linewidth=0.4)
+        # The 28×28 pixel grid as one line broken by NaN: one element on the page instead of 58.
+        segments = [((0, N), (at, at)) for at in range(N + 1)] + [((at, at), (0, N)) for at in range(N + 1)]
+        xs = [x for (x0, x1), _ in segments for x in (x0, x1, math.nan)]
+        ys = [y for _, (y0, y1) in segments for y in (y0, y1, math.nan)]
+        ax.plot(xs, ys, color=GRID, linewidth=0.4)
         ax.add_patch(Rectangle((0, 0), N, N, fill=False, edgecolor=FOREGROUND, linewidth=1.2))
         if after:  # the extra zero row and column Keras adds at the bottom and right
             for rect in (Rectangle((0, N), N + after, after), Rectangle((N, 0), after, N + after)):
@@ -169,8 +174,8 @@ with style():
             first, last = centres[0] - 0.5, centres[-1] + 0.5
             ax.add_patch(Rectangle((first, first), last - first, last - first, color=colour, alpha=0.35, linewidth=0))
         else:
-            xs, ys = zip(*[(x, y) for x in centres for y in centres], strict=True)
-            ax.scatter(xs, ys, s=9, color=colour, linewidths=0)
+            dots = Path.make_compound_path(*[Path.circle((x, y), 0.3) for x in centres for y in centres])
+            ax.add_patch(PathPatch(dots, color=colour, linewidth=0))  # one shape for all the dots
         start = -before
         ax.add_patch(Rectangle((start, start), k, k, fill=False, edgecolor=colour, linewidth=2))  # first window
         ax.set_xlim(-0.5, N + 1.5)

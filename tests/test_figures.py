@@ -68,25 +68,71 @@ def a_tile_grid():
     return fig
 
 
-FIGURES = [lines_bars_legend, images_in_axes, a_tile_grid]
+def dense_markers():
+    """A line whose markers touch: merging them would paint some pixels twice, so they must stay separate."""
+    fig, ax = plt.subplots()
+    ax.plot(np.linspace(0, 1, 200), np.linspace(0, 1, 200) ** 2, marker="o")
+    return fig
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("make", FIGURES, ids=lambda f: f.__name__)
-def test_slimmed_svg_draws_the_same_pixels(browser, make: Callable) -> None:  # noqa: F811 - fixture
-    with figures.style():
-        raw = saved(make())
-    slim = figures._slim(raw)
-    assert elements(slim) < elements(raw)
+FIGURES = [lines_bars_legend, images_in_axes, a_tile_grid, dense_markers]
+WIDTHS = ["auto", "300px"]  # as saved, and shrunk as on a phone (anti-aliasing then spans more user units)
+# Moving a marker's points by its <use> offset instead of a transform changes the rasteriser's float rounding:
+# a few edge pixels differ by a few levels. Anything larger (a changed clip, colour or shape) differs by far more.
+ROUNDING = 8
+
+
+def pixels(browser, svgs: list[str], width: str) -> list[np.ndarray]:  # noqa: F811 - fixture
+    """Each SVG as Chromium draws it at the given CSS width, as RGBA arrays."""
+    from PIL import Image
+
     page = browser.new_page(viewport={"width": 900, "height": 700})
     try:
         shots = []
-        for svg in (raw, slim):
-            page.set_content(PAGE.format(svg=svg))
-            shots.append(page.locator("svg").screenshot())
+        for svg in svgs:
+            page.set_content(PAGE.format(svg=svg.replace("<svg ", f'<svg style="width: {width}; height: auto" ', 1)))
+            png = page.locator("svg").screenshot()
+            shots.append(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=int))
     finally:
         page.close()
-    assert shots[0] == shots[1], f"{make.__name__}: the slimmed SVG draws differently"
+    return shots
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("make", FIGURES, ids=lambda f: f.__name__)
+def test_slimmed_svg_draws_the_same_picture(browser, make: Callable, width: str) -> None:  # noqa: F811 - fixture
+    with figures.style():
+        raw = saved(make())
+    exact = figures._unwrap_groups(figures._INVISIBLE_PATH.sub("", raw))  # the steps that change no pixel at all
+    slim = figures._slim(raw)
+    assert elements(slim) <= elements(exact) < elements(raw)
+    before, unwrapped, slimmed = pixels(browser, [raw, exact, slim], width)
+    assert np.array_equal(before, unwrapped), f"{make.__name__}: dropping groups and invisible paths changed pixels"
+    assert before.shape == slimmed.shape
+    worst = int(np.abs(before - slimmed).max())
+    assert worst <= ROUNDING, f"{make.__name__}: merging markers changed a pixel by {worst} levels"
+
+
+def test_markers_merge_only_when_apart() -> None:
+    with figures.style():
+        apart, dense = saved(lines_bars_legend()), saved(dense_markers())
+    assert figures._slim(apart).count("<use") < apart.count("<use")
+    assert figures._slim(dense).count("<use") == dense.count("<use")
+
+
+def test_merged_markers_are_the_marker_moved_by_each_offset() -> None:
+    svg = (
+        '<svg><defs>\n <path id="m" d="M 0 0 \nL 0 3.5 \n" style="stroke: #000; stroke-width: 0.8"/>\n</defs>'
+        '\n <use xlink:href="#m" x="10.5" y="20" style="fill: #111; stroke: #111"/>'
+        '\n <use xlink:href="#m" x="30.25" y="20" style="fill: #111; stroke: #111"/></svg>'
+    )
+    assert figures._slim(svg) == (
+        '<svg>\n <path d="M 10.5 20 L 10.5 23.5 M 30.25 20 L 30.25 23.5" '
+        'style="fill: #111; stroke: #000; stroke-width: 0.8"/></svg>'
+    )
+    with_opacity = svg.replace('style="fill: #111; stroke: #111"', 'style="fill: #111; opacity: 0.5"')
+    assert figures._slim(with_opacity).count("<use") == 2, "opacity groups each marker: not the same as one path"
 
 
 def test_slim_unwraps_only_groups_nothing_refers_to() -> None:

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 
 import matplotlib
 
@@ -142,13 +143,110 @@ def _unwrap_groups(svg: str) -> str:
     return "".join(out)
 
 
+_MARKER_DEF = re.compile(r'\s*<path id="([^"]+)" d="([^"]*)" style="([^"]*)"/>')
+_MARKER_USE = re.compile(r'(\s*)<use xlink:href="#([^"]+)" x="([-\d.]+)" y="([-\d.]+)" style="([^"]*)"/>')
+# Inherited properties only: set on a <use> they reach the marker by inheritance, set on a path they act the same.
+_INHERITED = {"fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "stroke-linecap", "stroke-linejoin"}
+_AA_MARGIN = 4  # user units kept clear between two markers (2 px or more at any width the site shows a figure)
+
+
+def _declarations(style: str) -> dict[str, str]:
+    """An inline style as {property: value}."""
+    pairs = (part.split(":", 1) for part in style.split(";") if part.strip())
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _moved(d: str, dx: Decimal, dy: Decimal) -> tuple[str, list[tuple[Decimal, Decimal]]] | None:
+    """Path data of absolute M/L/C/Q/z commands moved by (dx, dy), and its points; None for any other command."""
+    out, points = [], []
+    for letter, operands in re.findall(r"([A-Za-z])([^A-Za-z]*)", d):
+        try:
+            numbers = [Decimal(number) for number in operands.split()]
+        except InvalidOperation:
+            return None
+        if letter not in "MLCQZz" or len(numbers) % 2 or (letter in "Zz" and numbers):
+            return None
+        pairs = [(x + dx, y + dy) for x, y in zip(numbers[::2], numbers[1::2], strict=True)]
+        points += pairs
+        out.append(" ".join([letter, *(f"{_decimal_text(x)} {_decimal_text(y)}" for x, y in pairs)]))
+    return " ".join(out), points
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A decimal as matplotlib writes numbers: no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def _disjoint(boxes: list[tuple[Decimal, Decimal, Decimal, Decimal]]) -> bool:
+    """True when no two (x0, y0, x1, y1) boxes overlap."""
+    boxes = sorted(boxes)
+    for i, (_x0, y0, x1, y1) in enumerate(boxes):
+        for other in boxes[i + 1 :]:
+            if other[0] >= x1:
+                break
+            if other[1] < y1 and y0 < other[3]:
+                return False
+    return True
+
+
+def _merge_markers(svg: str) -> str:
+    """Draw each run of identical markers (a line's points, an axis's ticks) as one path instead of one <use> each.
+
+    Only where that paints the same: the markers use plain path data and inherited properties, and no two come
+    within _AA_MARGIN of each other (stroke and miter joins included), so no pixel is painted by two of them.
+    """
+    defs = {m.group(1): (m.group(2), _declarations(m.group(3))) for m in _MARKER_DEF.finditer(svg)}
+    uses = list(_MARKER_USE.finditer(svg))
+    runs: list[list[re.Match]] = []
+    for use in uses:
+        previous = runs[-1][-1] if runs else None
+        joined = previous is not None and previous.end() == use.start() and previous.group(2, 5) == use.group(2, 5)
+        if joined:
+            runs[-1].append(use)
+        else:
+            runs.append([use])
+
+    def merged(run: list[re.Match]) -> str | None:
+        """One <path> for the run, or None when it would not paint the same."""
+        marker = defs.get(run[0].group(2))
+        if len(run) < 2 or marker is None:
+            return None
+        style = {**_declarations(run[0].group(5)), **marker[1]}  # the marker's own properties win, as in SVG
+        if not set(style) <= _INHERITED:
+            return None
+        reach = Decimal(style.get("stroke-width", "1")) * 2 + _AA_MARGIN  # miter joins reach 2 widths (limit 4)
+        parts, boxes = [], []
+        for use in run:
+            moved = _moved(marker[0], Decimal(use.group(3)), Decimal(use.group(4)))
+            if moved is None:
+                return None
+            parts.append(moved[0])
+            xs, ys = [x for x, _ in moved[1]], [y for _, y in moved[1]]  # control points bound a Bézier curve
+            boxes.append((min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach))
+        if not _disjoint(boxes):
+            return None
+        declarations = "; ".join(f"{name}: {value}" for name, value in style.items())
+        return f'{run[0].group(1)}<path d="{" ".join(parts)}" style="{declarations}"/>'
+
+    out, last = [], 0
+    for run in runs:
+        path = merged(run)
+        if path is not None:
+            out += [svg[last : run[0].start()], path]
+            last = run[-1].end()
+    svg = "".join(out) + svg[last:]
+    used = _referenced(svg)
+    return _MARKER_DEF.sub(lambda m: m.group(0) if m.group(1) in used else "", svg)
+
+
 def _slim(svg: str) -> str:
     """Remove what draws nothing: groups with no attribute but an unused id, invisible patches, empty <defs>.
 
     Fewer elements for the browser to style and lay out. Clips are kept even where they cut nothing: dropping
     one changes the anti-aliasing at the image's edge (tests/test_figures.py compares the pixels).
     """
-    svg = _unwrap_groups(_INVISIBLE_PATH.sub("", svg))
+    svg = _unwrap_groups(_merge_markers(_INVISIBLE_PATH.sub("", svg)))
     return re.sub(r"\s*<defs>\s*</defs>", "", svg)
 
 

@@ -139,8 +139,7 @@ print(table(["layers on 28×28×1", "output", "positions", "of the input's 784"]
 import math
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path
+from matplotlib.patches import Rectangle
 
 from kf import convmath
 from kf.figures import FOREGROUND, GRID, PALETTE, style, svg_figure
@@ -174,8 +173,8 @@ with style():
             first, last = centres[0] - 0.5, centres[-1] + 0.5
             ax.add_patch(Rectangle((first, first), last - first, last - first, color=colour, alpha=0.35, linewidth=0))
         else:
-            dots = Path.make_compound_path(*[Path.circle((x, y), 0.3) for x in centres for y in centres])
-            ax.add_patch(PathPatch(dots, color=colour, linewidth=0))  # one shape for all the dots
+            xs, ys = zip(*[(x, y) for x in centres for y in centres], strict=True)
+            ax.scatter(xs, ys, s=9, color=colour, linewidths=0)
         start = -before
         ax.add_patch(Rectangle((start, start), k, k, fill=False, edgecolor=colour, linewidth=2))  # first window
         ax.set_xlim(-0.5, N + 1.5)

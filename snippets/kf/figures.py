@@ -191,10 +191,11 @@ def _disjoint(boxes: list[tuple[Decimal, Decimal, Decimal, Decimal]]) -> bool:
 
 
 def _merge_markers(svg: str) -> str:
-    """Draw each run of identical markers (a line's points, an axis's ticks) as one path instead of one <use> each.
+    """Draw each run of identical markers (a line's points) as one path instead of one <use> each.
 
     Only where that paints the same: the markers use plain path data and inherited properties, and no two come
     within _AA_MARGIN of each other (stroke and miter joins included), so no pixel is painted by two of them.
+    And only where the page gets no heavier: a circle's eight curves, repeated, outweigh the <use> elements.
     """
     defs = {m.group(1): (m.group(2), _declarations(m.group(3))) for m in _MARKER_DEF.finditer(svg)}
     uses = list(_MARKER_USE.finditer(svg))
@@ -227,7 +228,9 @@ def _merge_markers(svg: str) -> str:
         if not _disjoint(boxes):
             return None
         declarations = "; ".join(f"{name}: {value}" for name, value in style.items())
-        return f'{run[0].group(1)}<path d="{" ".join(parts)}" style="{declarations}"/>'
+        path = f'{run[0].group(1)}<path d="{" ".join(parts)}" style="{declarations}"/>'
+        replaced = svg[run[0].start() : run[-1].end()]
+        return path if len(path) <= len(replaced) else None  # a round marker's curves outweigh its <use>: keep those
 
     out, last = [], 0
     for run in runs:

@@ -1,4 +1,4 @@
-"""kf.figures: the slimmed SVG draws exactly what matplotlib's does, with fewer elements; tile grids are one image."""
+"""kf.figures: the slimmed SVG draws what matplotlib's does, with fewer elements; a tile grid is one image."""
 
 from __future__ import annotations
 

@@ -244,10 +244,11 @@ def _merge_markers(svg: str) -> str:
 
 
 def _slim(svg: str) -> str:
-    """Remove what draws nothing: groups with no attribute but an unused id, invisible patches, empty <defs>.
+    """Fewer elements for the browser to style and lay out, drawing the same (tests/test_figures.py compares pixels).
 
-    Fewer elements for the browser to style and lay out. Clips are kept even where they cut nothing: dropping
-    one changes the anti-aliasing at the image's edge (tests/test_figures.py compares the pixels).
+    Drops what draws nothing (groups with no attribute but an unused id, invisible patches, empty <defs>) and
+    merges runs of markers (_merge_markers). Clips stay even where they cut nothing: dropping one changes the
+    anti-aliasing at the image's edge.
     """
     svg = _unwrap_groups(_merge_markers(_INVISIBLE_PATH.sub("", svg)))
     return re.sub(r"\s*<defs>\s*</defs>", "", svg)

@@ -136,6 +136,8 @@ print(table(["layers on 28×28×1", "output", "positions", "of the input's 784"]
 # --8<-- [end:myth]
 
 # --8<-- [start:figure]
+import math
+
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
@@ -156,9 +158,11 @@ with style():
     for ax, (title, k, s, padding, colour) in zip(axes, panels, strict=True):
         before, after = same_padding(N, k, s) if padding == "same" else (0, 0)
         out = convmath.conv_output_size(N, k, s, padding)
-        for line in range(N + 1):  # the 28×28 pixel grid
-            ax.plot([0, N], [line, line], color=GRID, linewidth=0.4)
-            ax.plot([line, line], [0, N], color=GRID, linewidth=0.4)
+        # The 28×28 pixel grid as one line broken by NaN: one element on the page instead of 58.
+        segments = [((0, N), (at, at)) for at in range(N + 1)] + [((at, at), (0, N)) for at in range(N + 1)]
+        xs = [x for (x0, x1), _ in segments for x in (x0, x1, math.nan)]
+        ys = [y for _, (y0, y1) in segments for y in (y0, y1, math.nan)]
+        ax.plot(xs, ys, color=GRID, linewidth=0.4)
         ax.add_patch(Rectangle((0, 0), N, N, fill=False, edgecolor=FOREGROUND, linewidth=1.2))
         if after:  # the extra zero row and column Keras adds at the bottom and right
             for rect in (Rectangle((0, N), N + after, after), Rectangle((N, 0), after, N + after)):

@@ -75,27 +75,23 @@ show_markdown(
 import matplotlib.pyplot as plt
 import numpy as np
 
-from kf.figures import style, svg_figure
+from kf.figures import style, svg_figure, tile_grid
 from kf.notebook import show_html
 
 
 def kernel_grids(before: np.ndarray, after: np.ndarray, columns: int, title: str):
     """Two grids of tiles, (k, k, n) kernels at init and trained, on one symmetric colour scale."""
-    count = before.shape[-1]
-    rows = -(-count // columns)
     limit = float(max(np.abs(before).max(), np.abs(after).max()))
-    fig, axes = plt.subplots(2 * rows + 1, columns, figsize=(columns * 0.5, (2 * rows + 1) * 0.5 + 0.8))
-    for ax in axes[rows]:  # an empty row between the two grids, for the second grid's label
-        ax.set_axis_off()
-    for block, (kernels, label) in enumerate(((before, "at initialisation"), (after, "trained"))):
-        first = block * (rows + 1)
-        for index in range(rows * columns):
-            ax = axes[first + index // columns, index % columns]
-            ax.set_axis_off()
-            if index < count:
-                ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-        axes[first, 0].set_title(label, fontsize=8, loc="left")
-    fig.suptitle(title, fontsize=10)
+    rows = -(-before.shape[-1] // columns)
+    fig, ax = plt.subplots(figsize=(columns * 0.5, (2 * rows + 1) * 0.5 + 0.8))
+    top = 0.0
+    for kernels, label in ((before, "at initialisation"), (after, "trained")):
+        ax.text(0, top + 0.15, label, fontsize=8)
+        tiles = np.moveaxis(kernels, -1, 0)  # (n, k, k): one tile per filter
+        bottom = tile_grid(ax, tiles, columns, top, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        top = bottom - 1.2  # an empty row between the two grids, for the second grid's label
+    ax.text((columns * 1.2 - 0.2) / 2, 1.0, title, fontsize=10, ha="center")  # centred over the grids
+    ax.set_axis_off()
     return fig
 
 
@@ -187,19 +183,17 @@ def strongest(found: np.ndarray) -> np.ndarray:
 
 
 with style():
-    fig, axes = plt.subplots(2 * len(digits), shown + 1, figsize=(7.5, 2 * len(digits) * 0.95))
-    for d, digit in enumerate(digits[..., 0]):
-        for layer, name in enumerate(maps):
-            row = axes[2 * d + layer]
-            row[0].imshow(digit, cmap="gray_r", interpolation="nearest")
-            row[0].set_ylabel(name, fontsize=7, rotation=0, ha="right", va="center")
-            for ax, f in zip(row[1:], strongest(maps[name]), strict=True):
-                ax.imshow(maps[name][d, :, :, f], cmap="magma", interpolation="nearest")
-                ax.set_title(f"filter {f}", fontsize=6)
-            for ax in row:
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.grid(False)
+    fig, ax = plt.subplots(figsize=(7.5, 2 * len(digits) * 0.95))
+    pitch = (1.15, 1.4)  # room above each map for its title
+    for row, (d, name) in enumerate((d, name) for d in range(len(digits)) for name in maps):
+        top = -row * pitch[1]
+        chosen = strongest(maps[name])
+        tile_grid(ax, [digits[d, :, :, 0]], 1, top, pitch=pitch, cmap="gray_r")
+        tile_grid(ax, [maps[name][d, :, :, f] for f in chosen], len(chosen), top, pitch[0], pitch, cmap="magma")
+        ax.text(-0.1, top - 0.5, name, fontsize=7, ha="right", va="center")
+        for column, f in enumerate(chosen, 1):
+            ax.text(column * pitch[0] + 0.5, top + 0.05, f"filter {f}", fontsize=6, ha="center", va="bottom")
+    ax.set_axis_off()
 alt = (
     f"Feature maps of {len(digits)} test digits: for each digit, eight 26×26 maps from the 3×3 layer "
     "and eight 22×22 maps from the 7×7 layer, showing strokes and edges highlighted."

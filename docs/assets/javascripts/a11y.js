@@ -12,12 +12,34 @@
 // - annotation markers are links with only a number drawn by CSS; give them a name (axe: link-name);
 // - tables wider than the column scroll inside .md-typeset__scrollwrap, which keyboard users must be
 //   able to focus to scroll (axe: scrollable-region-focusable).
-function nameAnnotationsAndScrollers() {
+function nameAnnotations() {
   document.querySelectorAll(".md-annotation__index").forEach(function (marker, index) {
     if (!marker.hasAttribute("aria-label")) {
       marker.setAttribute("aria-label", "Code annotation " + (marker.dataset.mdAnnotationId || index + 1));
     }
   });
+}
+
+// With content.lazy (mkdocs.yml), Material mounts a code block (copy button, annotation markers, tabindex
+// when it scrolls sideways) only when the block first comes into view. Until then a block wider than the
+// column must still be focusable, and markers built later must be named when they appear.
+function focusableWideCode() {
+  document.querySelectorAll(".md-typeset pre > code:not([tabindex])").forEach(function (code) {
+    if (code.scrollWidth > code.clientWidth) code.setAttribute("tabindex", "0");
+  });
+}
+
+function nameLaterAnnotations() {
+  var content = document.querySelector(".md-content");
+  if (!content || !window.MutationObserver) return;
+  new MutationObserver(function () {
+    if (content.querySelector(".md-annotation__index:not([aria-label])")) nameAnnotations();
+  }).observe(content, { childList: true, subtree: true });
+}
+
+function nameAnnotationsAndScrollers() {
+  nameAnnotations();
+  focusableWideCode();
   var scrollers = [
     [".md-typeset__scrollwrap", "Scrollable table"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
@@ -60,6 +82,7 @@ window.addEventListener("resize", cueWideTables);
 function afterRender() {
   nameAnnotationsAndScrollers();
   cueWideTables();
+  nameLaterAnnotations();
 }
 
 // Run after the next frame is drawn: the browser has laid the page out by then, so reading scrollWidth

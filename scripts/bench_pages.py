@@ -8,6 +8,7 @@ Performance score. Lighthouse 13 needs Node 22; these machines have Node 20, hen
     .venv/bin/python scripts/bench_pages.py --fetch       # once: npm ci from scripts/lighthouse/package-lock.json
     .venv/bin/python scripts/bench_pages.py [--site site] [--runs 3] [--pages calculator/ index.html]
     .venv/bin/python scripts/bench_pages.py --pages receptive_field/ --reports /tmp/lh   # keep the JSON reports
+    .venv/bin/python scripts/bench_pages.py --site /tmp/a --against /tmp/b --runs 3 --pages "" zh/   # an A/B
 
 --fetch installs Lighthouse into .venv/lighthouse with `npm ci`, which installs exactly the committed
 package-lock.json and checks every tarball against the sha512 integrity it records. Blocking time (TBT)
@@ -31,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -314,6 +315,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2, help="Lighthouse runs per page, at least 2 (default 2)")
     parser.add_argument("--pages", nargs="*", help="only these pages, as URL paths (calculator/); default: all")
     parser.add_argument("--reports", type=Path, help="keep each run's JSON report in this folder")
+    parser.add_argument(
+        "--against", type=Path, help="a second built site, measured run for run after --site (A, B, A, B...): an A/B"
+    )
     args = parser.parse_args()
     try:
         if args.fetch:
@@ -326,21 +330,28 @@ def main() -> int:
         own_paths = own_script_paths()
         from rich.progress import Progress
 
+        sites = [args.site] + ([args.against] if args.against else [])
         print(f"Lighthouse {version}, mobile preset, {args.runs} runs per page; before: {load_average()}")
-        summaries = []
-        with serve_gzipped(args.site) as base, Progress(transient=True) as progress:
-            task = progress.add_task("Lighthouse", total=len(pages) * args.runs)
+        summaries: dict[Path, list[PageSummary]] = {site: [] for site in sites}
+        with ExitStack() as stack, Progress(transient=True) as progress:
+            bases = {site: stack.enter_context(serve_gzipped(site)) for site in sites}
+            task = progress.add_task("Lighthouse", total=len(pages) * args.runs * len(sites))
             for page in pages:
-                runs = []
-                for _ in range(args.runs):
-                    progress.update(task, description=page or "(home)")
-                    report = run_lighthouse(base + page)
-                    if args.reports:
-                        save_report(report, args.reports, page, len(runs) + 1)
-                    runs.append(page_run(report, own_paths))
-                    progress.advance(task)
-                summaries.append(summarise(page, runs))
-        print(table(summaries))
+                runs: dict[Path, list[PageRun]] = {site: [] for site in sites}
+                for run in range(1, args.runs + 1):
+                    for label, site in enumerate(sites):  # interleaved, so a change in load hits A and B alike
+                        progress.update(task, description=page or "(home)")
+                        report = run_lighthouse(bases[site] + page)
+                        if args.reports:
+                            save_report(report, args.reports / "AB"[label] if args.against else args.reports, page, run)
+                        runs[site].append(page_run(report, own_paths))
+                        progress.advance(task)
+                for site in sites:
+                    summaries[site].append(summarise(page, runs[site]))
+        for label, site in enumerate(sites):
+            if args.against:
+                print(f"\n{'AB'[label]}: {site}")
+            print(table(summaries[site]))
         print(f"after: {load_average()}")
     except (LighthouseUnavailable, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -12,27 +12,56 @@
 // - annotation markers are links with only a number drawn by CSS; give them a name (axe: link-name);
 // - tables wider than the column scroll inside .md-typeset__scrollwrap, which keyboard users must be
 //   able to focus to scroll (axe: scrollable-region-focusable).
-function nameAnnotationsAndScrollers() {
+function nameAnnotations() {
   document.querySelectorAll(".md-annotation__index").forEach(function (marker, index) {
     if (!marker.hasAttribute("aria-label")) {
       marker.setAttribute("aria-label", "Code annotation " + (marker.dataset.mdAnnotationId || index + 1));
     }
   });
+}
+
+// With content.lazy (mkdocs.yml), Material mounts a code block (copy button, annotation markers, tabindex
+// when it scrolls sideways) only when the block first comes into view. Until then a block wider than the
+// column must still be focusable, and markers built later must be named when they appear.
+function wideCodeBlocks() {
+  return Array.prototype.filter.call(document.querySelectorAll(".md-typeset pre > code:not([tabindex])"), function (code) {
+    return code.scrollWidth > code.clientWidth;
+  });
+}
+
+function nameLaterAnnotations() {
+  var content = document.querySelector(".md-content");
+  if (!content || !window.MutationObserver) return;
+  new MutationObserver(function () {
+    if (content.querySelector(".md-annotation__index:not([aria-label])")) nameAnnotations();
+  }).observe(content, { childList: true, subtree: true });
+}
+
+// Every width is read before any attribute is written: a write between two reads makes the second read
+// lay the page out again (a forced layout per element on a phone).
+function nameAnnotationsAndScrollers() {
   var scrollers = [
     [".md-typeset__scrollwrap", "Scrollable table"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code"], // mkdocs-jupyter's scrolling code cells
     [".jupyter-wrapper .jp-OutputArea-output", "Notebook output", true], // only those wider than the column
     [".md-typeset div.arithmatex", "Scrollable formula", true], // display math wider than a phone
   ];
+  var wideCode = wideCodeBlocks();
+  var regions = [];
   scrollers.forEach(function (pair) {
     document.querySelectorAll(pair[0]).forEach(function (region) {
       if (pair[2] && region.scrollWidth <= region.clientWidth) return;
-      if (!region.hasAttribute("tabindex")) {
-        region.setAttribute("tabindex", "0");
-        region.setAttribute("role", "region");
-        region.setAttribute("aria-label", pair[1]);
-      }
+      if (!region.hasAttribute("tabindex")) regions.push([region, pair[1]]);
     });
+  });
+  nameAnnotations();
+  wideCode.forEach(function (code) {
+    code.setAttribute("tabindex", "0");
+  });
+  regions.forEach(function (entry) {
+    entry[0].setAttribute("tabindex", "0");
+    entry[0].setAttribute("role", "region");
+    entry[0].setAttribute("aria-label", entry[1]);
   });
 }
 
@@ -40,14 +69,19 @@ function nameAnnotationsAndScrollers() {
 // extra.css draws as a fade at the right edge (a cue that works without visible scrollbars, on phones).
 var TABLE_FRAMES = ".md-typeset__scrollwrap, .jupyter-wrapper .jp-OutputArea-output";
 
+function hasMore(frame) {
+  return Boolean(frame.scrollWidth - frame.clientWidth - frame.scrollLeft > 2 && frame.querySelector("table"));
+}
+
 function markMore(frame) {
-  var more = frame.scrollWidth - frame.clientWidth - frame.scrollLeft > 2 && frame.querySelector("table");
-  frame.classList.toggle("kf-more", Boolean(more));
+  frame.classList.toggle("kf-more", hasMore(frame));
 }
 
 function cueWideTables() {
-  document.querySelectorAll(TABLE_FRAMES).forEach(function (frame) {
-    markMore(frame);
+  var frames = Array.prototype.slice.call(document.querySelectorAll(TABLE_FRAMES));
+  var more = frames.map(hasMore); // all reads first: a class toggled between two reads lays the page out again
+  frames.forEach(function (frame, index) {
+    frame.classList.toggle("kf-more", more[index]);
     if (!frame.dataset.kfMore) {
       frame.dataset.kfMore = "1";
       frame.addEventListener("scroll", function () { markMore(frame); }, { passive: true });
@@ -60,6 +94,7 @@ window.addEventListener("resize", cueWideTables);
 function afterRender() {
   nameAnnotationsAndScrollers();
   cueWideTables();
+  nameLaterAnnotations();
 }
 
 // Run after the next frame is drawn: the browser has laid the page out by then, so reading scrollWidth

@@ -150,6 +150,7 @@ def test_toggle_switches_remembers_and_never_restyles_at_load(browser, site_url:
 
 CODE = """() => [...document.querySelectorAll('.md-typeset pre > code')].map(code => ({
     visible: code.offsetParent !== null, copy: !!code.closest('.highlight').querySelector('.md-code__button[data-md-type=copy]'),
+    folded: !!code.closest('details:not([open])'),
     wide: code.scrollWidth > code.clientWidth, focusable: code.getAttribute('tabindex') === '0'}))"""
 
 
@@ -164,7 +165,8 @@ def test_lazy_code_blocks_get_their_copy_button_when_seen(browser, site_url: str
         tab.wait_for_timeout(300)
         at_load = tab.evaluate(CODE)
         assert not all(block["copy"] for block in at_load)  # lazy: not every block is mounted at load
-        assert all(block["focusable"] for block in at_load if block["wide"])  # a11y.js: scrollable, so focusable
+        # a11y.js: scrollable, so focusable; a folded block is not laid out until its <details> opens
+        assert all(block["focusable"] for block in at_load if block["wide"] and not block["folded"])
         tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         for label in tab.query_selector_all(".tabbed-labels label"):
             label.scroll_into_view_if_needed()
@@ -174,5 +176,6 @@ def test_lazy_code_blocks_get_their_copy_button_when_seen(browser, site_url: str
             scrollTo(0, y); await new Promise(r => requestAnimationFrame(() => setTimeout(r, 30))); } }""")
         seen = tab.evaluate(CODE)
         assert [block for block in seen if block["visible"] and not block["copy"]] == []
+        assert [block for block in seen if block["wide"] and not block["focusable"]] == []  # opened: checked then
     finally:
         context.close()

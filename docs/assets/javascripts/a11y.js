@@ -23,10 +23,24 @@ function nameAnnotations() {
 // With content.lazy (mkdocs.yml), Material mounts a code block (copy button, annotation markers, tabindex
 // when it scrolls sideways) only when the block first comes into view. Until then a block wider than the
 // column must still be focusable, and markers built later must be named when they appear.
-function wideCodeBlocks() {
-  return Array.prototype.filter.call(document.querySelectorAll(".md-typeset pre > code:not([tabindex])"), function (code) {
-    return code.scrollWidth > code.clientWidth;
+// Blocks inside a closed <details> are skipped: Chromium has not laid them out, and reading their width would
+// lay each one out now (a forced layout per folded block); they are checked when their <details> opens.
+function wideCodeBlocks(root) {
+  return Array.prototype.filter.call((root || document).querySelectorAll(".md-typeset pre > code:not([tabindex])"), function (code) {
+    return !code.closest("details:not([open])") && code.scrollWidth > code.clientWidth;
   });
+}
+
+function focusWideCodeOnOpen() {
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+    afterNextPaint(function () {
+      wideCodeBlocks(details).forEach(function (code) {
+        code.setAttribute("tabindex", "0");
+      });
+    });
+  }, true); // toggle does not bubble
 }
 
 function nameLaterAnnotations() {
@@ -95,6 +109,7 @@ function afterRender() {
   nameAnnotationsAndScrollers();
   cueWideTables();
   nameLaterAnnotations();
+  focusWideCodeOnOpen();
 }
 
 // Run after the next frame is drawn: the browser has laid the page out by then, so reading scrollWidth

@@ -356,3 +356,20 @@ def test_a_dirty_serve_drops_mkdocs_warning_that_dirty_builds_are_inaccurate(mon
     drop = serve_cache.DropDirtyWarning()
     assert not drop.filter(logging.makeLogRecord({"msg": serve_cache.DIRTY_WARNING + ", this will likely ..."}))
     assert drop.filter(logging.makeLogRecord({"msg": "Doc file 'a.md' contains a link 'b.md', but ..."}))
+
+
+def test_a_folder_listing_ignores_what_builds_and_imports_add(tmp_path: Path) -> None:
+    """__pycache__ (or site/) appearing while two builds run side by side must not make a recorded listing stale.
+
+    The Chinese build waits for the English build's entries; in a fresh clone the English build's first import
+    creates snippets/__pycache__, so a listing counting it differed between the two builds and never matched.
+    """
+    from recording import Digests
+
+    (tmp_path / "kf").mkdir()
+    (tmp_path / "kf" / "a.py").write_text("x = 1\n", encoding="utf-8")
+    before = Digests(tmp_path)("folder:kf")
+    (tmp_path / "kf" / "__pycache__").mkdir()
+    assert Digests(tmp_path)("folder:kf") == before
+    (tmp_path / "kf" / "b.py").write_text("y = 2\n", encoding="utf-8")  # a new module can change an import
+    assert Digests(tmp_path)("folder:kf") != before

@@ -185,7 +185,10 @@ class Digests:
             kind, _, relative = dependency.partition(":")
             path = self.root / relative
             if kind == "folder":
-                names = sorted(p.name for p in path.iterdir()) if path.is_dir() else None
+                # Names no key follows (__pycache__, site, ...) appear while builds run: a Python import, or a
+                # build beside this one, adds them. Counting them made a listing taken a second later differ.
+                listed = path.iterdir() if path.is_dir() else None
+                names = sorted(p.name for p in listed if p.name not in IGNORED_FOLDERS) if listed is not None else None
                 self.known[dependency] = sha256_parts(*names) if names is not None else "missing"
             else:
                 data = path.read_bytes() if path.is_file() else None

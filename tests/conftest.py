@@ -25,6 +25,10 @@ from shared_build import build_log, build_once, shared_folder
 from timeline import pytest_runtest_logreport  # noqa: F401 - PYTEST_KF_TIMELINE=FILE: where the time goes
 
 ROOT = Path(__file__).resolve().parents[1]
+# The environment as the run started. The session's builds run in background threads while tests run, and a
+# test's monkeypatch.setenv("KF_MNIST", ...) would reach a build started meanwhile: a KF_* setting is part of
+# every cache key, so the Chinese build would look for entries the English build never wrote.
+SESSION_ENVIRON = dict(os.environ)
 SNIPPETS = ROOT / "snippets"
 sys.path.insert(0, str(SNIPPETS))
 sys.path.insert(0, str(ROOT / "scripts"))  # tooling the tests reuse, e.g. serve_probe
@@ -62,11 +66,14 @@ def require(condition: bool, what: str) -> None:
 
 
 def mkdocs_build(
-    project: Path, out: Path, pid_file: Path | None = None, **env: str
+    project: Path, out: Path, pid_file: Path | None = None, base: dict[str, str] | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build --strict` on a project folder; return the finished process (its id in pid_file, if given)."""
+    """Run `mkdocs build --strict` on a project folder; return the finished process (its id in pid_file, if given).
+
+    base: the environment to start from (default: the current one).
+    """
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    run = {"cwd": project, "text": True, "env": {**os.environ, **env}}
+    run = {"cwd": project, "text": True, "env": {**(os.environ if base is None else base), **env}}
     if project.resolve() != ROOT:
         return finished(command, run, pid_file)
     with cache_lock():  # the working tree's caches: no copy reads them half-written
@@ -125,7 +132,8 @@ def build_english(shared: Path) -> Path:
     def build(out: Path) -> subprocess.CompletedProcess[str]:
         with cache_lock():
             (shared / "site.cold").write_text(str(execution_cache_is_empty()), encoding="utf-8")
-        return mkdocs_build(ROOT, out, pid_file=shared / "site.pid")  # the Chinese build waits on this process
+        # The Chinese build waits on this process (site.pid).
+        return mkdocs_build(ROOT, out, pid_file=shared / "site.pid", base=SESSION_ENVIRON)
 
     return build_once(shared, "site", build)
 
@@ -143,7 +151,8 @@ def build_chinese(shared: Path) -> Path:
         english_pid = english_build_started(shared)
         env = {"KF_CACHE_REQUIRE": "1", "KF_CACHE_WAIT": str(ENGLISH_BUILD_TIMEOUT)}
         staging = shared / "site_zh.staging"
-        done = mkdocs_build_zh(ROOT, staging, **env, **({"KF_CACHE_WRITER_PID": english_pid} if english_pid else {}))
+        writer = {"KF_CACHE_WRITER_PID": english_pid} if english_pid else {}
+        done = mkdocs_build_zh(ROOT, staging, base=SESSION_ENVIRON, **env, **writer)
         build_english(shared)  # waits for the English build to end (a failed one fails the caller's test)
         if done.returncode == 0:
             shutil.rmtree(out, ignore_errors=True)
@@ -232,14 +241,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         start_building(config, chinese=any("built_zh_site" in item.fixturenames for item in items))
 
 
-def mkdocs_build_zh(project: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build --strict -f mkdocs.zh.yml` (the Chinese edition) on a project folder."""
+def mkdocs_build_zh(
+    project: Path, out: Path, base: dict[str, str] | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build --strict -f mkdocs.zh.yml` (the Chinese edition) on a project folder (base: see mkdocs_build)."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.zh.yml", "--site-dir", str(out)],
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**(os.environ if base is None else base), **env},
         timeout=900,
     )
 

@@ -40,6 +40,10 @@ for key, value in {
 }.items():
     os.environ.setdefault(key, value)
 
+from kf import key_memo  # noqa: E402 - needs snippets/ on sys.path
+
+key_memo.install()  # the tests read frozen results too: each kf module's imports parsed once (kf/key_memo.py)
+
 # What a copy of the project needs in order to build: everything else (tests, .venv) stays behind.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "notebooks", "snippets", "scripts", "data", "results", "templates", "overrides")
 PROJECT_PARTS += ("mkdocs.zh.yml", "docs_zh", "i18n")  # the Chinese edition and its catalogs and term list

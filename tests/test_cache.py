@@ -286,3 +286,38 @@ def test_a_build_refuses_draft_results() -> None:
     execution.refuse_draft_build("serve", {"KF_DRAFT": "1"})
     execution.refuse_draft_build("build", {"KF_DRAFT": "0"})
     execution.refuse_draft_build("build", {})
+
+
+def test_the_key_memo_answers_as_kf_imports_does() -> None:
+    """kf.key_memo (installed by conftest, the build and its kernels) gives kf_imports' answers, fresh each call."""
+    from kf import key_memo
+
+    key_memo.install()
+    key_memo.install()  # a second install keeps one layer
+    parse = cache.kf_imports.__wrapped__
+    assert not hasattr(parse, "__wrapped__")
+    for module in sorted((SNIPPETS / "kf").glob("*.py")):
+        source = module.read_text(encoding="utf-8")
+        assert cache.kf_imports(source) == parse(source), module.name
+    source = "from kf import convmath\nimport kf.data\n"
+    cache.kf_imports(source).add("mutated")
+    assert cache.kf_imports(source) == {"convmath", "data"}
+
+
+def test_the_build_and_its_kernels_memoize_result_keys() -> None:
+    """Each build's fresh kf.cache gets the memo (paths.on_pre_build), and notebook kernels start with it installed."""
+    import subprocess
+    import sys
+
+    from hooks.shared import QUIET_KERNEL
+
+    assert any("key_memo" in argument and "install()" in argument for argument in QUIET_KERNEL)
+    check = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from kf import cache; from hooks import paths; "
+        "paths.on_pre_build(None); from kf import cache as fresh; "
+        "print(fresh is not cache, hasattr(fresh.kf_imports, '__wrapped__'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(SNIPPETS), str(ROOT / "scripts")], capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr[-2000:]

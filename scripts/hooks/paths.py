@@ -1,4 +1,4 @@
-"""snippets/ first on sys.path, and fresh snippet modules and markdown-exec sessions on every (re)build."""
+"""snippets/ first on sys.path, and fresh snippet modules (with kf's key memo) and markdown-exec sessions each build."""
 
 from __future__ import annotations
 
@@ -38,7 +38,15 @@ def on_config(config):
     return config
 
 
+def memoize_result_keys() -> None:
+    """Install kf.key_memo on the kf.cache this build's blocks will import (see kf/key_memo.py)."""
+    from kf import key_memo
+
+    key_memo.install()
+
+
 def on_pre_build(config):
-    """Forget snippet modules and markdown-exec sessions from the previous build."""
+    """Forget snippet modules and markdown-exec sessions from the previous build; memoize kf's result keys."""
     forget_snippet_modules()
     forget_sessions()
+    memoize_result_keys()

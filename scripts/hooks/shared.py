@@ -28,8 +28,12 @@ def scripts_on_path() -> None:
 
 SHARED_PACKAGE = "kf"
 # Notebook kernels log only errors: ipykernel warns "Kernel is running over TCP without encryption" on
-# every start, though the kernel listens on loopback only; a healthy build prints no warning.
-QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+# every start, though the kernel listens on loopback only; a healthy build prints no warning. They also
+# memoize kf's result keys (kf/key_memo.py), as the build process does, leaving no name in the notebook.
+QUIET_KERNEL = [
+    "--IPKernelApp.log_level=ERROR",
+    '--IPKernelApp.exec_lines=__import__("kf.key_memo").key_memo.install()',
+]
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
 
 

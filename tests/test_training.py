@@ -72,10 +72,10 @@ def test_reported_accuracy_is_measured_on_held_out_images() -> None:
     """Labels shuffled: a model can memorise its training images, but the accuracy train() reports stays at chance."""
     from kf.experiments import Split, logits_of, mnist_split, scores, train
 
-    split, _ = mnist_split(1_000)
+    split, _ = mnist_split(500)  # 16 filters memorise 500 shuffled labels in 30 epochs (0.96 on 30 Nov 2026)
     noise = np.random.default_rng(0)
     shuffled = Split(split.x_train, noise.permutation(split.y_train), split.x_test, noise.permutation(split.y_test))
-    run = train([["conv", 32, 3]], shuffled, 0, epochs=40, learning_rate=3e-3)
+    run = train([["conv", 16, 3]], shuffled, 0, epochs=30, learning_rate=3e-3)
     memorised, _ = scores(logits_of(run["model"], shuffled.x_train), shuffled.y_train)
     assert memorised > 0.5, f"the model memorised its training labels ({memorised:.2f}): the check can see a leak"
     assert run["accuracy"] < 0.16, f"reported accuracy {run['accuracy']:.3f} on shuffled labels is above chance (0.1)"
@@ -144,7 +144,10 @@ def test_initial_kernels_come_from_the_seed(results: dict) -> None:
 
 
 def test_retraining_one_pair_reproduces_the_committed_numbers(results: dict) -> None:
-    """24×3×3, seed 0, at the full budget: the same epochs and accuracy as committed.
+    """24×3×3, seed 2, at the full budget: the same epochs and accuracy as committed.
+
+    Of the 30 committed runs, this one costs least to repeat (15 epochs of a small model, early stopping
+    included); any run checks the same code, data order and settings against its committed numbers.
 
     Exact on the machine that froze the results (deterministic TensorFlow ops, same data order). On
     another CPU, vectorised float sums may round differently; there the accuracy may move by a few
@@ -153,7 +156,7 @@ def test_retraining_one_pair_reproduces_the_committed_numbers(results: dict) -> 
     from kf import cache
     from kf.experiments import TRAINING, run_variant
 
-    name, seed = "24×3×3", 0
+    name, seed = "24×3×3", 2
     again = run_variant(COMPARISON["variants"][name], seed, TRAINING)
     frozen = next(r for r in results["rows"] if (r["variant"], r["seed"]) == (name, seed))
     same_machine = frozen["provenance"]["machine"] == cache.machine()

@@ -2,9 +2,9 @@
 
 A file of its own (it was part of test_build.py) so that pytest-xdist's loadfile can run it beside the builds.
 One server for the file (the `served` fixture): its start-up (TensorFlow, Keras, matplotlib and jieba imported,
-then a first build of every page) cost as much CPU as a test's edits, and each test leaves it as it found it,
-serving cleanly. The tests run in file order on it: the first, which counts the pages reused by the first
-rebuild, must see the server as it started.
+then a first build of every page) costs about as much CPU as a test's edits. The tests run in file order on it:
+the first, which counts the pages reused by the first rebuild, sees the server as it started, and leaves it
+serving a clean rebuild (its broken link repaired) for the next.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,29 @@ def page(project: Path) -> str:
     return (project / "site" / "experiments" / "nb" / "index.html").read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class ColdBuild:
+    """The small project after its first build (its notebook ran), and that build's log."""
+
+    project: Path
+    log: str
+
+
+@pytest.fixture(scope="module")
+def cold_build(tmp_path_factory: pytest.TempPathFactory) -> ColdBuild:
+    """The small project built once, from an empty cache: the two tests below each start from a copy of it."""
+    project = make_project(tmp_path_factory.mktemp("notebook-project"))
+    return ColdBuild(project, build(project))
+
+
+def copy_of(cold: ColdBuild, tmp_path: Path) -> Path:
+    """A copy of the cold-built project (its cache and site too) that a test may change."""
+    return Path(shutil.copytree(cold.project, tmp_path / "project"))
+
+
 @pytest.mark.slow
-def test_a_notebook_runs_once_whatever_the_build_mode(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
-    cold = build(project)
+def test_a_notebook_runs_once_whatever_the_build_mode(cold_build: ColdBuild, tmp_path: Path) -> None:
+    project, cold = copy_of(cold_build, tmp_path), cold_build.log
     assert cold.count(EXECUTING) == 1
     assert "answer 42" in page(project)
     assert "Kernel is running over TCP" not in cold  # a healthy build prints no kernel warning
@@ -112,9 +132,8 @@ def test_a_notebook_runs_once_whatever_the_build_mode(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_required_notebook_miss_names_the_page_and_what_changed(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
-    build(project)
+def test_a_required_notebook_miss_names_the_page_and_what_changed(cold_build: ColdBuild, tmp_path: Path) -> None:
+    project = copy_of(cold_build, tmp_path)  # built once: the notebook's outputs are cached
     twin = project / "docs_twin" / "experiments" / "nb.py"
     twin.write_text(twin.read_text(encoding="utf-8").replace("hidden * 7", "hidden * 9"), encoding="utf-8")
     done = twin_build(project, timeout=600, KF_CACHE_REQUIRE="1")

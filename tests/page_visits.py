@@ -434,6 +434,40 @@ def failures(visits: dict, check: Callable[[dict], list[str]]) -> list[str]:
     return found
 
 
+# What a script would read to learn the colour scheme, and the two that may: the palette partial's
+# (overrides/partials/palette.html) and Material's start-up script that applies a stored choice.
+READS_SCHEME = re.compile(r"prefers-color-scheme|data-md-color-scheme|__palette|colorScheme|color-scheme")
+PALETTE_SCRIPTS = (
+    '(function (form) {\n  var inputs = Array.prototype.slice.call(form.querySelectorAll("input"));',
+    'var palette=__md_get("__palette");',
+)
+MATERIAL_BUNDLE = re.compile(r"assets/javascripts/bundle\.[0-9a-f]+\.min\.js$")
+
+
+def scripts_reading_the_scheme(site: Path, edition: str) -> list[str]:
+    """The scripts of an edition's pages, inline or files, that mention the colour scheme, but the palette's own.
+
+    Material's bundle is left out: its palette component is the one place it reads the scheme, and the palette
+    form is not marked for it (tests/test_palette.py).
+    """
+    found = set()
+    for path in discover_pages(site, edition):
+        page = site / path if path.endswith(".html") else site / path / "index.html"
+        html = page.read_text(encoding="utf-8")
+        for attributes, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+            source = re.search(r'src="([^"]+)"', attributes)
+            if source:
+                file = (page.parent / source.group(1).split("?")[0]).resolve()
+                if MATERIAL_BUNDLE.search(file.as_posix()) or not file.is_file():
+                    continue
+                body, name = file.read_text(encoding="utf-8"), file.relative_to(site.resolve()).as_posix()
+            else:
+                name = f"an inline script of /{path}"
+            if READS_SCHEME.search(body) and not body.lstrip().startswith(PALETTE_SCRIPTS):
+                found.add(f"{name}: {body.strip()[:60]!r}")
+    return sorted(found)
+
+
 class EveryPageChecks:
     """The per-page checks, run on the `visits` fixture of the test module (one edition's pages).
 
@@ -529,6 +563,10 @@ class EveryPageChecks:
             assert all((key in report) == (scheme == LOADS[width][0]) for (_, scheme), report in visits.items()), key
         problems = failures(visits, check)
         assert not problems, "\n".join(problems)
+
+    def test_only_the_palette_scripts_read_the_colour_scheme(self, built_site: Path) -> None:
+        """No other script can do something only in a load in one scheme, which the switch would not redo."""
+        assert scripts_reading_the_scheme(built_site, self.EDITION) == []
 
     def test_switching_the_scheme_moves_nothing(self, visits) -> None:
         """The schemes differ in colour only: after the toggle every element has its place, size, display, visibility

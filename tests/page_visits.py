@@ -24,17 +24,22 @@ Why two loads (one per width, one per scheme, each switched to the other scheme)
   the header is parsed (before anything below it is styled or painted), sets data-md-color-scheme on <body>
   from the system's setting or from the toggle. Nothing else reads the scheme: the site's CSS keys
   colours on that attribute, the figures are inline SVG in colours that read on both, there is no
-  per-scheme image or font, and no script but that one asks for the scheme. So a load in the dark scheme
+  per-scheme image or font, and no script but that one (and Material's start-up script, which applies a
+  stored choice: a visit's fresh storage holds none) asks for the scheme. So a load in the dark scheme
   differs from a load in the light one only in the colours that script's attribute selects, and that
   script's dark path is still exercised by a real load (390 px, the system in dark mode: it must come up
   dark) as its light path is (1280 px), and its toggle in both directions (it must switch).
 - Console errors and requests leaving localhost are recorded during both real loads and both switches.
-  What only a load at one width *and* one scheme could raise would need a script that reads both; none does.
+  What only a load at one width *and* in one scheme could do (an error, a request, a late block that shifts
+  the text) would need a script that reads the scheme: test_only_the_palette_scripts_read_the_colour_scheme
+  checks that no script of the site's own does.
 - Layout shift while loading is measured on both loads: 1280 px light and 390 px dark. Colours cannot move
-  anything; a rule for one scheme that changed a size or hid something could. So every visit also compares
-  the place, size, display, visibility and opacity of every element before and after its switch
+  anything; a CSS rule for one scheme that changed a size or hid something could. So every visit also
+  compares the place, size, display, visibility and opacity of every element before and after its switch
   (test_switching_the_scheme_moves_nothing): the two schemes lay out the same page at both widths, so the
-  shift a load in one scheme measures is the shift of a load in the other.
+  shift a load in one scheme measures is the shift of a load in the other. (Not compared: an element that
+  exists only while the page loads. The rules for one scheme set colours, and Material's hide images marked
+  #only-light or #only-dark, of which the site has none.)
 - Each visit has a browser context of its own: fresh storage, so the scheme a toggle stores (Material keeps
   the reader's choice in localStorage) cannot reach a page loading in another tab.
 """

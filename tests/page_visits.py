@@ -227,19 +227,19 @@ def start_visit(context, base: str, path: str, own_context: bool = False) -> Vis
 TOGGLE = """() => { document.querySelector('form[data-kf-palette] label:not([hidden])').click();
     if (document.activeElement) document.activeElement.blur(); }"""  # no focus ring in the screenshot
 # The layout of the page once it is still: the place and size (in the document, 0.1 px), display, visibility and
-# opacity of every element of the body, read until two reads two frames apart agree, colours too (a header title
-# fading in after a scroll, a colour transition after the switch, have ended: axe and the screenshot see the final
-# page). Not by waiting for the page's animations: reading the style of an element in a closed <details> starts
-# colour transitions there that never run, as nothing there is rendered. Left out: the palette toggle (its two
-# labels trade places) and what an endless animation moves (Material's pulsing annotation markers).
-# mode "still": only wait; "keep": wait and keep the layout in the page; "compare": wait and compare with the one
-# kept: what moved, changed size or was shown or hidden (up to 5).
+# opacity of every element of the body that is rendered (checkVisibility: not under display: none or a closed
+# <details>; an element shown or hidden by the switch changes the list), read until two reads two frames apart
+# agree, colours too (a header title fading in after a scroll, a colour transition after the switch, have ended:
+# axe and the screenshot see the final page). Left out: the palette toggle (its two labels trade places) and what
+# an endless animation moves (Material's pulsing annotation markers).
+# mode "keep": wait and keep the layout in the page; "compare": wait and compare with the one kept: what moved,
+# changed size or was shown or hidden (up to 5).
 LAYOUT = """async mode => {
     const animated = document.getAnimations().filter(a => a.effect && a.effect.getTiming().iterations === Infinity)
         .map(a => a.effect.target).filter(Boolean);
     const n = v => Math.round(v * 10) / 10;
     const boxes = () => [...document.body.querySelectorAll('*')]
-        .filter(el => !el.closest('form[data-kf-palette]') && !animated.some(a => a.contains(el)))
+        .filter(el => el.checkVisibility() && !el.closest('form[data-kf-palette]') && !animated.some(a => a.contains(el)))
         .map(el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
                      return [el, `${n(r.left + scrollX)},${n(r.top + scrollY)} ${n(r.width)}x${n(r.height)} ` +
                                  `${s.display} ${s.visibility} ${s.opacity}`, s.color + s.backgroundColor]; });
@@ -252,8 +252,7 @@ LAYOUT = """async mode => {
         if (last && same(now, last)) break;
         await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     }
-    if (mode === 'keep') window.kfLayout = now;
-    if (mode !== 'compare') return [];
+    if (mode === 'keep') { window.kfLayout = now; return []; }
     const before = window.kfLayout;
     if (now.length !== before.length || now.some(([el], i) => el !== before[i][0]))
         return [`the elements changed: ${before.length} before, ${now.length} after`];
@@ -292,18 +291,18 @@ def finish_wide(
             tab.wait_for_selector("#kf-calculator[data-ready=true]")
         tab.evaluate(SETTLE)
         shift = shifts_so_far(tab)  # before anything scrolls
+        tab.add_script_tag(content=axe)  # once per visit
         for current in [scheme, other_scheme(scheme)] if switch else [scheme]:
             errors_at[current] = len(visit.errors)
             moved = switch_scheme(tab, current) if current != scheme else None
-            report = tab.evaluate(INSPECT)
-            tab.evaluate(LAYOUT, "still")  # the header's title, faded in as INSPECT scrolled, is settled
-            if moved is None:
-                tab.add_script_tag(content=axe)
-            else:
-                report["layout_changes"] = moved
-            report["axe"] = tab.evaluate(AXE_RUN)
-            report["screenshot"] = save_screenshot(tab, shots, f"{screenshot_name(visit.path)}-{current}")
+            # axe and the screenshot first, on the still page at the top: INSPECT scrolls, and the header's
+            # title fades in and out as it does.
+            axe_found = tab.evaluate(AXE_RUN)
+            screenshot = save_screenshot(tab, shots, f"{screenshot_name(visit.path)}-{current}")
+            report = tab.evaluate(INSPECT) | {"axe": axe_found, "screenshot": screenshot}
             report["tofu"] = tab.evaluate(FIND_TOFU)
+            if moved is not None:
+                report["layout_changes"] = moved
             reports[current] = report
     finally:
         visit.close()

@@ -18,9 +18,9 @@ with a PerformanceObserver installed before the page's first byte.
 
 Why two loads (one per width, one per scheme, each switched to the other scheme) see all that three loads
 (1280 px light, 1280 px dark, 390 px light switched to dark) saw. (Measured 30 Nov 2026, CPU seconds of the
-browser and the test process, two runs each: the English visits 150 and 147 with three loads, 113 with two;
-the Chinese 143 and 152, 126 with two. A load costs about 2 CPU seconds: Chromium's parse, style and layout,
-and Material's search index built in a worker.)
+browser and the test process, on a shared machine: the English visits 140 to 150 with three loads, 106 to
+118 with two; the Chinese 143 to 152 with three, 122 to 126 with two. A load costs about 2 CPU seconds:
+Chromium's parse, style and layout, and Material's search index built in a worker.)
 - Everything that is checked on the finished page (images, figures, math, axe, tofu, screenshots, what
   sticks out at 390 px) still runs at both widths in both schemes, as before.
 - The scheme reaches the page in one place: the inline script of overrides/partials/palette.html, run while

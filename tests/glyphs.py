@@ -18,8 +18,9 @@ FIND_TOFU = r"""() => {
         ctx.clearRect(0, 0, 64, 64);
         ctx.font = font; ctx.textBaseline = 'top'; ctx.fillStyle = '#000';
         ctx.fillText(ch, 4, 4);
-        return ctx.getImageData(0, 0, 64, 64).data.join(',');
+        return new Uint32Array(ctx.getImageData(0, 0, 64, 64).data.buffer);  // one number a pixel
     };
+    const same = (a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false; return true; };
     const missing = new Map();  // font -> pixels of a glyph no font has
     const found = new Map();    // char -> a sample of the text it appears in
     const seen = new Set();
@@ -37,7 +38,7 @@ FIND_TOFU = r"""() => {
             if (seen.has(key)) continue;
             seen.add(key);
             if (!missing.has(font)) missing.set(font, pixels(font, '\u{10FFFD}'));
-            if (pixels(font, ch) === missing.get(font)) {
+            if (same(pixels(font, ch), missing.get(font))) {
                 const at = node.data.indexOf(ch);
                 found.set(ch, node.data.slice(Math.max(0, at - 15), at + 15).trim());
             }

@@ -1,11 +1,12 @@
 """Every page of the English edition, opened in Chromium in light and dark mode, as a reader would see it.
 
 Pages are discovered from the built site (every *.html but 404.html and zh/), so pages added later are
-checked too. Each page is visited once per colour scheme at 1280 px and once at 390 px (a phone), with
-late scripts and fonts, and the checks of page_visits.EveryPageChecks run on what the visits saw: console
-errors, requests leaving localhost, images, figures, math, accessibility (axe-core), text drawn as missing
-glyphs (tofu), nothing sticking out on a phone, a table that scrolls shows a cue (a fade), layout shift
-while loading, and the screenshots of both widths in test-artifacts/screenshots/ (<page>-<scheme>.jpg and
+checked too. Each page is loaded at 1280 px in the light scheme and at 390 px (a phone) in the dark one, with
+late scripts and fonts, each visit switched to the other scheme with Material's toggle, and the checks of
+page_visits.EveryPageChecks run on what the visits saw in both schemes: console errors, requests leaving
+localhost, images, figures, math, accessibility (axe-core), text drawn as missing glyphs (tofu), nothing
+sticking out on a phone, a table that scrolls shows a cue (a fade), layout shift while loading, the same
+layout in both schemes, and the screenshots of both widths in test-artifacts/screenshots/ (<page>-<scheme>.jpg and
 <page>-<scheme>-390.jpg). tests/test_browser_zh.py does the same for the Chinese edition, on the other
 pytest-xdist worker. Below: search, and that the checks can fail.
 """
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def visits(browser, built_site: Path) -> dict[tuple[str, str], dict]:  # noqa: F811
-    """Every English page, visited once per scheme at each width; what each visit saw, by (page, scheme)."""
+    """Every English page, visited at each width in both schemes; what each visit saw, by (page, scheme)."""
     return visit_every_page(browser, built_site, "en")
 
 

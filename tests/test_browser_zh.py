@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def visits(browser, built_site: Path, built_zh_site: Path) -> dict[tuple[str, str], dict]:  # noqa: F811
-    """Every Chinese page (built into <built_site>/zh/), visited once per scheme at each width, by (page, scheme)."""
+    """Every Chinese page (built into <built_site>/zh/), visited at each width in both schemes, by (page, scheme)."""
     return visit_every_page(browser, built_site, "zh")
 
 

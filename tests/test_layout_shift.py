@@ -1,6 +1,6 @@
 """The layout-shift measure of the page visits (tests/page_visits.py) can fail: a shift is seen, late assets are late.
 
-The per-page check itself, every page at 390 and 1280 px in both schemes with scripts and fonts answering
+The per-page check itself, every page loaded at 1280 px (light) and 390 px (dark) with scripts and fonts answering
 late, runs in the page visits of tests/test_browser.py and tests/test_browser_zh.py (issue 15: ≤ 0.05).
 """
 

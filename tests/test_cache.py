@@ -304,20 +304,29 @@ def test_the_key_memo_answers_as_kf_imports_does() -> None:
     assert cache.kf_imports(source) == {"convmath", "data"}
 
 
-def test_the_build_and_its_kernels_memoize_result_keys() -> None:
-    """Each build's fresh kf.cache gets the memo (paths.on_pre_build), and notebook kernels start with it installed."""
+def test_the_build_and_its_kernels_memoize_result_keys(tmp_path: Path) -> None:
+    """Each build's fresh kf.cache gets the memo (paths.on_pre_build), and so do notebook kernels; a kf without one
+    (the small projects of test_exec_cache.py) builds without it."""
     import subprocess
     import sys
 
-    from hooks.shared import QUIET_KERNEL
+    from hooks import shared
 
-    assert any("key_memo" in argument and "install()" in argument for argument in QUIET_KERNEL)
     check = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from kf import cache; from hooks import paths; "
-        "paths.on_pre_build(None); from kf import cache as fresh; "
-        "print(fresh is not cache, hasattr(fresh.kf_imports, '__wrapped__'))"
+        "paths.Project.root = __import__('pathlib').Path(sys.argv[3]); paths.on_pre_build(None); "
+        "from kf import cache as fresh; print(fresh is not cache, hasattr(fresh.kf_imports, '__wrapped__'))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", check, str(SNIPPETS), str(ROOT / "scripts")], capture_output=True, text=True
+        [sys.executable, "-c", check, str(SNIPPETS), str(ROOT / "scripts"), str(ROOT)], capture_output=True, text=True
     )
     assert done.stdout.split() == ["True", "True"], done.stderr[-2000:]
+    root = shared.Project.root
+    try:
+        shared.Project.root = ROOT
+        assert shared.MEMOIZE_KEYS in shared.kernel_arguments()
+        (tmp_path / "snippets" / "kf").mkdir(parents=True)
+        shared.Project.root = tmp_path
+        assert shared.kernel_arguments() == shared.QUIET_KERNEL
+    finally:
+        shared.Project.root = root

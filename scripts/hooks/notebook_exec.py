@@ -37,13 +37,13 @@ from exec_cache import (
 )
 from recording import sha256_parts
 from shared import (
-    QUIET_KERNEL,
     ExecutedNotebooks,
     OutputOrigin,
     Project,
     execution_enabled,
     filter_output,
     from_file,
+    kernel_arguments,
     kf_package_digest,
     notebook_source,
     scripts_on_path,
@@ -132,7 +132,7 @@ def execute(notebook, root: Path):
         allow_errors=False,
         timeout=None,
         resources={"metadata": {"path": str(root)}},
-        extra_arguments=QUIET_KERNEL,
+        extra_arguments=kernel_arguments(),
     )
     client.execute()
     return executed

@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 
 from shared import (
-    QUIET_KERNEL,
     SCRIPTS_DIR,
     ExecutedNotebooks,
     Project,
     execution_enabled,
     from_file,
+    kernel_arguments,
     kf_package_digest,
     notebook_source,
     scripts_on_path,
@@ -122,14 +122,14 @@ def use_notebook_template() -> None:
 
 
 def quiet_kernels() -> None:
-    """Start the kernels mkdocs-jupyter runs itself (with KF_CACHE=0) with QUIET_KERNEL, as notebook_exec does."""
+    """Start the kernels mkdocs-jupyter runs itself (with KF_CACHE=0) with kernel_arguments(), as notebook_exec does."""
     from mkdocs_jupyter import nbconvert2
 
     original = getattr(nbconvert2.get_nbconvert_app, "kf_original", nbconvert2.get_nbconvert_app)
 
     def get_nbconvert_app(*args, **kwargs):
         app = original(*args, **kwargs)
-        app.config["ExecutePreprocessor"]["extra_arguments"] = list(QUIET_KERNEL)  # a dict or a Config: both take it
+        app.config["ExecutePreprocessor"]["extra_arguments"] = kernel_arguments()  # a dict or a Config: both take it
         return app
 
     get_nbconvert_app.kf_original = original

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from shared import SHARED_PACKAGE, Project, project_root
+from shared import SHARED_PACKAGE, Project, has_key_memo, project_root
 
 
 def put_snippets_first(snippets: str) -> None:
@@ -39,10 +39,11 @@ def on_config(config):
 
 
 def memoize_result_keys() -> None:
-    """Install kf.key_memo on the kf.cache this build's blocks will import (see kf/key_memo.py)."""
-    from kf import key_memo
+    """Install kf.key_memo on the kf.cache this build's blocks will import (see kf/key_memo.py), if kf has one."""
+    if has_key_memo():
+        from kf import key_memo
 
-    key_memo.install()
+        key_memo.install()
 
 
 def on_pre_build(config):

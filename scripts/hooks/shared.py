@@ -28,12 +28,11 @@ def scripts_on_path() -> None:
 
 SHARED_PACKAGE = "kf"
 # Notebook kernels log only errors: ipykernel warns "Kernel is running over TCP without encryption" on
-# every start, though the kernel listens on loopback only; a healthy build prints no warning. They also
-# memoize kf's result keys (kf/key_memo.py), as the build process does, leaving no name in the notebook.
-QUIET_KERNEL = [
-    "--IPKernelApp.log_level=ERROR",
-    '--IPKernelApp.exec_lines=__import__("kf.key_memo").key_memo.install()',
-]
+# every start, though the kernel listens on loopback only; a healthy build prints no warning.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+# ... and memoize kf's result keys (kf/key_memo.py) as the build process does, leaving no name in the notebook.
+MEMOIZE_KEYS = '--IPKernelApp.exec_lines=__import__("kf.key_memo").key_memo.install()'
+
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
 
 
@@ -46,6 +45,17 @@ class Project:
     def snippets(cls) -> Path | None:
         """snippets/ of the project being built, or None before on_config."""
         return cls.root / "snippets" if cls.root else None
+
+
+def has_key_memo() -> bool:
+    """True when the project's kf has kf/key_memo.py (the tests' small projects have a kf of their own without it)."""
+    snippets = Project.snippets()
+    return snippets is not None and (snippets / "kf" / "key_memo.py").is_file()
+
+
+def kernel_arguments() -> list[str]:
+    """The arguments of the notebook kernels a build starts: quiet, and with kf's key memo if it has one."""
+    return QUIET_KERNEL + ([MEMOIZE_KEYS] if has_key_memo() else [])
 
 
 class CurrentPage:

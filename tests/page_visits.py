@@ -455,7 +455,7 @@ def scripts_reading_the_scheme(site: Path, edition: str) -> list[str]:
     """The scripts of an edition's pages, inline or files, that mention the colour scheme, but the palette's own.
 
     Material's bundle is left out: its palette component is the one place it reads the scheme, and the palette
-    form is not marked for it (tests/test_palette.py).
+    form is not marked for it (tests/test_material_startup.py).
     """
     found = set()
     for path in discover_pages(site, edition):

@@ -128,6 +128,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from kf.timing import measured  # marks a measured number: it changes from run to run and is not pinned
+
 BUDGET_SECONDS = 2.0  # the whole measurement stays under this, however slow the machine
 x = tf.constant(np.random.default_rng(0).standard_normal((1, H, W, C)), dtype=tf.float32)
 timed = {name: tf.function(layers[name]) for name in layers}
@@ -140,11 +142,6 @@ while time.perf_counter() - start < BUDGET_SECONDS:
         t0 = time.perf_counter()
         run(x).numpy()
         best[name] = min(best[name], time.perf_counter() - t0)
-
-
-def measured(text: str) -> str:
-    """Mark a measured number: it changes from run to run and is not pinned."""
-    return f'<span class="kf-measured">{text}</span>'
 
 
 print(

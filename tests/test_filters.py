@@ -74,6 +74,10 @@ def test_built_page_shows_init_trained_and_change(built_site: Path, results: dic
     assert {"better": "towards the centre", "worse": "towards the outer ring"}.get(verdict, "cannot be told") in text
     html = (built_site / "experiments" / "filters" / "index.html").read_text(encoding="utf-8")
     assert html.count('class="kf-figure"') == 3
+    from kf.convmath import conv_output_size
+
+    small, large = (f"{conv_output_size(28, k, 1, 'valid')}×{conv_output_size(28, k, 1, 'valid')}" for k in (3, 7))
+    assert f"then 8 feature maps of one trained layer: {small} (3×3), {large} (7×7)." in html  # 26×26, 22×22
 
 
 @pytest.mark.slow

@@ -161,10 +161,10 @@ show_markdown(
 # %% [markdown]
 # ## Feature maps for a few digits
 #
-# The first test digits, and what eight filters of each trained layer output for them (after
-# ReLU), computed here from the stored kernels and biases. For each layer, the eight shown are the
-# filters with the strongest mean response to these digits. A bright pixel is a strong response.
-# The 3×3 maps are 26×26 and the 7×7 maps 22×22, because `valid` padding trims the border.
+# The first test digits, and what the filters of each trained layer output for them (after ReLU),
+# computed here from the stored kernels and biases. For each layer, the filters shown are those with
+# the strongest mean response to these digits. A bright pixel is a strong response. The maps are
+# smaller than the digit because `valid` padding trims the border (their sizes are in the caption).
 
 # %% tags=["hide-input"]
 from kf.data import load_splits
@@ -194,11 +194,13 @@ with style():
         for column, f in enumerate(chosen, 1):
             ax.text(column * pitch[0] + 0.5, top + 0.05, f"filter {f}", fontsize=6, ha="center", va="bottom")
     ax.set_axis_off()
+small, large = ("×".join(map(str, maps[name].shape[1:3])) for name in maps)  # valid padding: 28 - k + 1
 alt = (
-    f"Feature maps of {len(digits)} test digits: for each digit, eight 26×26 maps from the 3×3 layer "
-    "and eight 22×22 maps from the 7×7 layer, showing strokes and edges highlighted."
+    f"Feature maps of {len(digits)} test digits: for each digit, {shown} maps of {small} from the 3×3 layer "
+    f"and {shown} maps of {large} from the 7×7 layer, showing strokes and edges highlighted."
 )
-show_html(svg_figure(fig, alt, caption="Each row: a test digit, then eight feature maps of one trained layer."))
+caption = f"Each row: a test digit, then {shown} feature maps of one trained layer: {small} (3×3), {large} (7×7)."
+show_html(svg_figure(fig, alt, caption=caption))
 
 # %% [markdown]
 # What to look for: which kernels became oriented edge detectors (a red side and a blue side) and

@@ -148,7 +148,7 @@ show_markdown(
 # %% [markdown]
 # ## 几个数字的特征图 { #feature-maps-for-a-few-digits }
 #
-# 前几个测试数字，以及每个训练后的层中八个滤波器对它们的输出（经过 ReLU），由存储的卷积核和偏置在这里算出。每一层展示的八个滤波器，是对这些数字平均响应最强的八个。像素越亮，响应越强。3×3 层的特征图是 26×26，7×7 层的是 22×22，因为 `valid` 填充会裁掉边缘。
+# 前几个测试数字，以及每个训练后的层中的滤波器对它们的输出（经过 ReLU），由存储的卷积核和偏置在这里算出。每一层展示的，是对这些数字平均响应最强的滤波器。像素越亮，响应越强。特征图比数字小，因为 `valid` 填充会裁掉边缘（尺寸见图注）。
 
 # %% tags=["hide-input"]
 from kf.data import load_splits
@@ -178,11 +178,13 @@ with style():
         for column, f in enumerate(chosen, 1):
             ax.text(column * pitch[0] + 0.5, top + 0.05, f"filter {f}", fontsize=6, ha="center", va="bottom")
     ax.set_axis_off()
+small, large = ("×".join(map(str, maps[name].shape[1:3])) for name in maps)  # valid padding: 28 - k + 1
 alt = (
-    f"Feature maps of {len(digits)} test digits: for each digit, eight 26×26 maps from the 3×3 layer "
-    "and eight 22×22 maps from the 7×7 layer, showing strokes and edges highlighted."
+    f"Feature maps of {len(digits)} test digits: for each digit, {shown} maps of {small} from the 3×3 layer "
+    f"and {shown} maps of {large} from the 7×7 layer, showing strokes and edges highlighted."
 )
-show_html(svg_figure(fig, alt, caption="Each row: a test digit, then eight feature maps of one trained layer."))
+caption = f"Each row: a test digit, then {shown} feature maps of one trained layer: {small} (3×3), {large} (7×7)."
+show_html(svg_figure(fig, alt, caption=caption))
 
 # %% [markdown]
 # 要留意的是：哪些卷积核变成了有方向的边缘检测器（一侧红、一侧蓝），哪些仍接近随机初始状态。特征图也显示了更大窗口的代价：每个 7×7 输出混合了 49 个像素，而不是 9 个。这在这些数字上能否换来更高的准确率，请见[训练对比](../training/)页。

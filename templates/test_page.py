@@ -6,8 +6,6 @@ Snippet: snippets/NAME.py
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,9 +35,9 @@ ALT = "Bar chart: parameters of Conv2D(16) by kernel size: 1×1 has 32, 3×3 has
 
 
 @pytest.fixture(scope="module")
-def printed() -> str:
-    """What the snippet prints when run on its own, as `python snippets/NAME.py` would."""
-    done = subprocess.run([sys.executable, str(SNIPPET)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+def printed(snippet_runner) -> str:
+    """What the snippet prints when run on its own, as `python snippets/NAME.py` would (tests/snippet_runner.py)."""
+    done = snippet_runner.run(SNIPPET, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

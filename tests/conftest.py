@@ -15,13 +15,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 from shared_build import build_log, build_once, shared_folder
+from snippet_runner import SnippetRunner
 from timeline import pytest_runtest_logreport  # noqa: F401 - PYTEST_KF_TIMELINE=FILE: where the time goes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,6 +180,14 @@ def english_build_started(shared: Path) -> str | None:
             return pid
         time.sleep(0.2)
     return None
+
+
+@pytest.fixture(scope="session")
+def snippet_runner() -> Iterator[SnippetRunner]:
+    """Runs snippets as plain scripts, each in a process forked from one that imported TensorFlow once."""
+    runner = SnippetRunner()
+    yield runner
+    runner.close()
 
 
 @pytest.fixture(scope="session")

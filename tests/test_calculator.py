@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -85,10 +83,8 @@ def test_built_page_says_what_depthwise_conv2d_really_does(built_site: Path) -> 
     )
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "calculator.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "calculator.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| **Total** | 79,296 | 79,008 |" in done.stdout
     # Issue 11: DepthwiseConv2D runs stride 2 with dilation 2 (docstring says incompatible); Conv2D refuses it.

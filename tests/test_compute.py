@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -195,10 +193,8 @@ def test_built_figure_is_deterministic_and_themed(built_site: Path) -> None:
     assert "kf-measured" not in str(figures[0]), "figures must not contain measurements"
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "compute.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "compute.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| `Conv2D(64, (3,3))` | `valid` | (26, 26, 64) | 3·3·1 = 9 | 389,376 | 778,752 |" in done.stdout
     assert f"**{LABEL}:**" in done.stdout

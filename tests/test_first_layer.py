@@ -6,7 +6,6 @@ import json
 import runpy
 import shutil
 import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -176,10 +175,8 @@ def test_stated_condition_agrees_with_keras(c_in: int, c_out: int, width: int, k
         assert (c_in > stems.break_even_c_in(c_out, kernel)) == (stacked < single)
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "first_layer.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "first_layer.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "../calculator/?calc=v1.28x28x1_c16k5x5" in done.stdout
 

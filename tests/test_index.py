@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -127,10 +125,8 @@ def test_figure_has_alt_text_and_theme_colours(built_site: Path) -> None:
         assert "#0a0b0c" not in str(svg)
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "index.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "index.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| Parameters (weights + biases) | 640 | 1,600 | 2.5× |" in done.stdout
 

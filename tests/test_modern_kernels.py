@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import runpy
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -115,10 +113,8 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
     assert snippet["fewer"] == Fraction(1_638_400, 71_936) == 1 / (Fraction(1, 256) + Fraction(1, 25))
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "modern_kernels.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "modern_kernels.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| `SeparableConv2D(64, 3)` | 4,736 | (56, 56, 64) | 14,651,392 |" in done.stdout
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import runpy
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -117,10 +115,8 @@ def test_builder_note_lives_in_contributing_not_on_the_page() -> None:
     assert 'idprefix=""' in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "myths.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "myths.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "Half-true: MNIST digits are made of small local patterns" in done.stdout
 

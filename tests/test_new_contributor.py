@@ -26,6 +26,7 @@ def test_new_page_builds_shows_its_output_and_passes_its_own_test(warm_project: 
         "shared_build.py",
         "timeline.py",
         "built_pages.py",
+        "snippet_runner.py",
     ):  # what a generated test imports, with the snippet
         shutil.copy(ROOT / "tests" / helper, project / "tests" / helper)
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")  # pytest's markers and options

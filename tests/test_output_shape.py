@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -185,10 +183,8 @@ def test_built_figure_describes_the_grids(built_site: Path) -> None:
         assert part in alt, part
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "output_shape.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "output_shape.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| 28 | 3 | 2 | ⌈28/2⌉ = 14 | 1 | 0 | 1 |" in done.stdout
     assert "960 combinations" in done.stdout

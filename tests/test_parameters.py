@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -150,10 +148,8 @@ def test_built_figures_have_alt_text_with_the_numbers(built_site: Path) -> None:
         assert svg.find("text") is not None, "figure text should be real SVG text"
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "parameters.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "parameters.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "count_params() = 640, formula = 640" in done.stdout
     assert "| 11×11 | 61,960 | 123,920 | 247,840 | 495,680 | 991,360 |" in done.stdout

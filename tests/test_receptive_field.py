@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import runpy
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -213,10 +211,8 @@ def test_snippet_values_by_hand(snippet: dict) -> None:
     assert (snippet["DIGIT"], snippet["digit_layers"]) == (20, 10)
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "receptive_field.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "receptive_field.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "| `block5_conv3` | Conv2D | 3 | 1 | 196 | 16 |" in done.stdout
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -228,10 +226,8 @@ def test_zh_page_shows_the_same_results_in_chinese(built_zh_site: Path, results:
 
 
 @pytest.mark.slow
-def test_notebook_runs_as_a_plain_script() -> None:
-    done = subprocess.run(
-        [sys.executable, "docs/experiments/training.py"], cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
+def test_notebook_runs_as_a_plain_script(snippet_runner) -> None:
+    done = snippet_runner.run(ROOT / "docs" / "experiments" / "training.py", cwd=ROOT, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| `64×3×3` |" in done.stdout
 

@@ -55,10 +55,8 @@ HELPER_TABLE = [
 HELPER_PROSE = "Conv2D(32, (7,7)) has 1,600 parameters, 2.5 times as many as the 3×3 layer."
 
 
-def test_snippet_runs_on_its_own() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SNIPPETS / "write_a_page.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def test_snippet_runs_on_its_own(snippet_runner) -> None:
+    done = snippet_runner.run(SNIPPETS / "write_a_page.py", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     folded = re.sub(r"\s+", " ", done.stdout)
     for line in [*PLAN, RENDERED, *HELPERS, "| Conv2D(32, (7,7)) | 1,600 | 758,912 |", "**1,600**"]:

@@ -21,7 +21,7 @@ from glyphs import FIND_CLIPPED, FIND_TOFU, FIND_UNCUED_TABLES
 from page_visits import PHONE, EveryPageChecks, visit_every_page
 
 from browser_support import browser, local_only, site_url  # noqa: F401 - fixtures
-from site_browser import CHROMIUM, CHROMIUM_ARGS
+from site_browser import CHROMIUM, PLAYWRIGHT_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,7 +46,7 @@ def test_tofu_check_fails_without_cjk_fonts(browser, site_url, tmp_path: Path) -
         encoding="utf-8",
     )
     env = {**os.environ, "FONTCONFIG_FILE": str(config)}
-    bare = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+    bare = browser.browser_type.launch(executable_path=CHROMIUM, args=PLAYWRIGHT_ARGS, env=env)
     try:
         tab = bare.new_page()
         tab.goto(site_url, wait_until="networkidle")

@@ -231,15 +231,22 @@ TOGGLE = """() => { document.querySelector('form[data-kf-palette] label:not([hid
     if (document.activeElement) document.activeElement.blur(); }"""  # no focus ring in the screenshot
 # The layout of the page once it is still: the place and size (in the document, 0.1 px), display, visibility and
 # opacity of every element of the body that is rendered (checkVisibility: not under display: none or a closed
-# <details>; an element shown or hidden by the switch changes the list), read until two reads two frames apart
-# agree, colours too (a header title fading in after a scroll, a colour transition after the switch, have ended:
-# axe and the screenshot see the final page). Left out: the palette toggle (its two labels trade places) and what
+# <details>; an element shown or hidden by the switch changes the list), read once every running transition and
+# finite animation has ended, and until two reads two frames apart agree, colours too (a header title fading in
+# after a scroll, a colour transition after the switch, have ended: axe and the screenshot see the final page). Left out: the palette toggle (its two labels trade places) and what
 # an endless animation moves (Material's pulsing annotation markers).
 # mode "keep": wait and keep the layout in the page; "compare": wait and compare with the one kept: what moved,
 # changed size or was shown or hidden (up to 5).
 LAYOUT = """async mode => {
-    const animated = document.getAnimations().filter(a => a.effect && a.effect.getTiming().iterations === Infinity)
-        .map(a => a.effect.target).filter(Boolean);
+    const endless = a => a.effect && a.effect.getTiming().iterations === Infinity;
+    // Transitions in flight end first: the header title's easing, cubic-bezier(1,.7,.1,.1), has a plateau where two
+    // frames can agree to 0.1 px on a loaded machine while the title is still on its way (a failed run, 30 Nov 2026).
+    for (let rounds = 0; rounds < 5; rounds++) {
+        const running = document.getAnimations().filter(a => a.playState === 'running' && !endless(a));
+        if (!running.length) break;
+        await Promise.all(running.map(a => a.finished.catch(() => null)));  // a cancelled one rejects: done too
+    }
+    const animated = document.getAnimations().filter(endless).map(a => a.effect.target).filter(Boolean);
     const n = v => Math.round(v * 10) / 10;
     const boxes = () => [...document.body.querySelectorAll('*')]
         .filter(el => el.checkVisibility() && !el.closest('form[data-kf-palette]') && !animated.some(a => a.contains(el)))

@@ -226,11 +226,15 @@ def needs_site(item: pytest.Item) -> bool:
 
 # The files to start first among those that need the site, in this order (tests/timeline.py, fresh clone):
 # test_training.py retrains a model (45 s) before it needs the site, while the background build may still run;
-# then the longest files, longest first, so that no worker is left alone with a long file at the end of the run
-# (on 30 Nov 2026 the material start-up and anchor files, 10 and 8 s with few tests, ran last: one worker sat
-# idle 16 s at the end). The files after these take under 8 s each.
-START_FIRST = ("test_training.py", "test_browser_zh.py", "test_browser.py", "test_calculator.py", "test_build.py")
-START_FIRST += ("test_receptive_field.py", "test_serve.py", "test_new_contributor.py", "test_reader_view.py")
+# then the longest files, so that no worker is left alone with a long file at the end of the run (on 30 Nov 2026
+# the material start-up and anchor files, 10 and 8 s with few tests, ran last: one worker sat idle 16 s at the
+# end). The files after these take under 8 s each. The serve and new-contributor files copy the working tree's
+# caches (cache_lock) before test_build.py's builds of the working tree hold that lock for about 40 s: started
+# after them (run of 3bd90ef), the serve file's setup took 30 s instead of about 12, waiting for that lock while
+# its worker had nothing else to do.
+START_FIRST = ("test_training.py", "test_browser_zh.py", "test_browser.py", "test_serve.py")
+START_FIRST += ("test_new_contributor.py", "test_calculator.py", "test_build.py", "test_receptive_field.py")
+START_FIRST += ("test_reader_view.py",)
 START_FIRST += ("test_material_startup.py", "test_anchors.py", "test_modern_kernels.py", "test_zh.py")
 
 

@@ -36,8 +36,8 @@ PLAYWRIGHT_DISABLED_FEATURES = [
 ]
 # Headless Chromium is the whole browser, and each browser context (each page visit has its own) gets a window
 # whose address bar loads two WebUI pages, the omnibox's suggestion and AI-mode popups, in renderers of their
-# own. No page of the site can see them; they cost about a sixth of Chromium's CPU in the page visits (measured
-# 30 Nov 2026: 38 CPU-s for 10 visits with them, 32 without).
+# own. No page of the site can see them; they cost about a fifth of Chromium's CPU in the page visits (measured
+# 30 Nov 2026, 10 visits, two runs each: 40.5 and 38.8 CPU-s with them, 32.6 and 30.6 without).
 OMNIBOX_POPUPS = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 PLAYWRIGHT_ARGS = [*CHROMIUM_ARGS, "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + OMNIBOX_POPUPS)]
 

@@ -228,7 +228,7 @@ def needs_site(item: pytest.Item) -> bool:
 # test_training.py retrains a model (45 s) before it needs the site, while the background build may still run;
 # then the longest files, so that no worker is left alone with a long file at the end of the run (on 30 Nov 2026
 # the material start-up and anchor files, 10 and 8 s with few tests, ran last: one worker sat idle 16 s at the
-# end). The files after these take under 8 s each. The serve and new-contributor files copy the working tree's
+# end). The files that need the site and are not listed take under 8 s each. The serve and new-contributor files copy the working tree's
 # caches (cache_lock) before test_build.py's builds of the working tree hold that lock for about 40 s: started
 # after them (run of 3bd90ef), the serve file's setup took 30 s instead of about 12, waiting for that lock while
 # its worker had nothing else to do.
